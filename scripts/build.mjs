@@ -1,0 +1,45 @@
+// One build script for every bundle (esbuild) and the generated JSON Schema.
+// Usage: node scripts/build.mjs [--watch] [--minify]
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const watch = process.argv.includes('--watch');
+const minify = process.argv.includes('--minify');
+
+/** @type {esbuild.BuildOptions[]} */
+const bundles = [
+  // Headless CLI (Node).
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
+  // The engine alone for browsers / web workers: proves it has no Node or VS Code dependency.
+  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.browser.js', platform: 'browser', format: 'esm' },
+  // The engine for Node consumers (benchmarks, scripts).
+  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.mjs', platform: 'node', format: 'esm' },
+  // VS Code extension (desktop) and its web build, when present.
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/web/extension.js', platform: 'browser', format: 'cjs', external: ['vscode'] },
+  { entryPoints: ['src/debug/standalone.ts'], outfile: 'dist/debugAdapter.js', platform: 'node', format: 'cjs' },
+  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
+].filter((b) => existsSync(join(root, b.entryPoints[0])));
+
+const common = { bundle: true, sourcemap: true, target: 'es2022', minify, logLevel: 'warning', absWorkingDir: root };
+
+async function emitSchema() {
+  // The schema's single source is src/engine/spec.ts; bundle it to a temporary module and run it.
+  const out = join(root, 'dist', 'schema-gen.mjs');
+  await esbuild.build({ ...common, entryPoints: ['src/engine/spec.ts'], outfile: out, platform: 'node', format: 'esm', sourcemap: false });
+  const { networkJsonSchema } = await import(out + '?t=' + Date.now());
+  mkdirSync(join(root, 'schemas'), { recursive: true });
+  writeFileSync(join(root, 'schemas', 'backprop.schema.json'), JSON.stringify(networkJsonSchema(), null, 2) + '\n');
+}
+
+await emitSchema();
+if (watch) {
+  for (const b of bundles) await (await esbuild.context({ ...common, ...b })).watch();
+  console.log(`watching ${bundles.length} bundles`);
+} else {
+  await Promise.all(bundles.map((b) => esbuild.build({ ...common, ...b })));
+  console.log(`built ${bundles.length} bundles and schemas/backprop.schema.json`);
+}

@@ -1,0 +1,1 @@
+console.log('backprop-stepper: CLI under construction');
