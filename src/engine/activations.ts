@@ -1,0 +1,114 @@
+/**
+ * Activation functions σ and their derivatives σ′, applied element-wise over a batch buffer
+ * (softmax row-wise). Derivatives are taken from the stored pre-activation y and output s = σ(y):
+ * sigmoid σ′ = s(1−s), tanh σ′ = 1−s², relu σ′ = [y > 0] (0 at y = 0, as PyTorch), leaky-relu
+ * σ′ = 1 or the leak.
+ */
+import type { Activation } from './spec';
+
+export function activate(kind: Activation, y: Float64Array, s: Float64Array, rows: number, cols: number, leak: number): void {
+  const len = rows * cols;
+  switch (kind) {
+    case 'linear':
+      if (s !== y) s.set(y.subarray(0, len));
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) s[i] = 1 / (1 + Math.exp(-y[i]));
+      break;
+    case 'tanh':
+      for (let i = 0; i < len; i++) s[i] = Math.tanh(y[i]);
+      break;
+    case 'relu':
+      for (let i = 0; i < len; i++) {
+        const v = y[i];
+        s[i] = v > 0 ? v : 0;
+      }
+      break;
+    case 'leaky-relu':
+      for (let i = 0; i < len; i++) {
+        const v = y[i];
+        s[i] = v > 0 ? v : leak * v;
+      }
+      break;
+    case 'softmax':
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
+        let max = -Infinity;
+        for (let j = 0; j < cols; j++) if (y[o + j] > max) max = y[o + j];
+        let sum = 0;
+        for (let j = 0; j < cols; j++) {
+          const e = Math.exp(y[o + j] - max);
+          s[o + j] = e;
+          sum += e;
+        }
+        const inv = 1 / sum;
+        for (let j = 0; j < cols; j++) s[o + j] *= inv;
+      }
+      break;
+  }
+}
+
+/** σ′ at one element, from y (pre-activation) and s = σ(y). Not defined for softmax (a Jacobian). */
+export function derivativeAt(kind: Activation, y: number, s: number, leak: number): number {
+  switch (kind) {
+    case 'linear':
+      return 1;
+    case 'sigmoid':
+      return s * (1 - s);
+    case 'tanh':
+      return 1 - s * s;
+    case 'relu':
+      return y > 0 ? 1 : 0;
+    case 'leaky-relu':
+      return y > 0 ? 1 : leak;
+    case 'softmax':
+      return NaN;
+  }
+}
+
+/** out[i] = g[i] · σ′(y[i]) for i < len (g and out may alias). */
+export function multiplyByDerivative(
+  kind: Activation,
+  y: Float64Array,
+  s: Float64Array,
+  g: Float64Array,
+  out: Float64Array,
+  len: number,
+  leak: number,
+): void {
+  switch (kind) {
+    case 'linear':
+      if (out !== g) out.set(g.subarray(0, len));
+      break;
+    case 'sigmoid':
+      for (let i = 0; i < len; i++) {
+        const v = s[i];
+        out[i] = g[i] * (v * (1 - v));
+      }
+      break;
+    case 'tanh':
+      for (let i = 0; i < len; i++) {
+        const v = s[i];
+        out[i] = g[i] * (1 - v * v);
+      }
+      break;
+    case 'relu':
+      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? g[i] : 0;
+      break;
+    case 'leaky-relu':
+      for (let i = 0; i < len; i++) out[i] = y[i] > 0 ? g[i] : g[i] * leak;
+      break;
+    case 'softmax':
+      throw new Error('softmax is only supported on the output layer with cross-entropy');
+  }
+}
+
+/** The general form of σ, as text, for messages and the panel. */
+export const ACTIVATION_FORMULA: Record<Activation, string> = {
+  linear: 'σ(z) = z',
+  sigmoid: 'σ(z) = 1 / (1 + e^(−z))',
+  tanh: 'σ(z) = tanh z',
+  relu: 'σ(z) = max(0, z)',
+  'leaky-relu': 'σ(z) = z if z > 0, else leak·z',
+  softmax: 'σ(z)_j = e^(z_j) / Σ_k e^(z_k)',
+};

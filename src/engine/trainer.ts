@@ -1,0 +1,710 @@
+/**
+ * The stepper: training as a fixed sequence of micro-steps that can pause after any one of them,
+ * go back exactly to any earlier one, and run without pauses at the cost of plain training.
+ *
+ * Each mini-batch runs this program (K computing layers, positions 0…K−1 = layers 2…L):
+ *   forward 2 … L → loss → delta L (BP1) → delta L−1 … 2 (BP2) → gradient L … 2 (BP3, BP4)
+ *   → clip (only when clipping is on) → update 2 … L
+ * and every epoch ends with one `epoch-end` step (evaluation on training and validation data).
+ *
+ * Step numbers count executed micro-steps: 0 is the state before anything ran. Step back restores
+ * the nearest checkpoint (taken at mini-batch starts, thinned to a memory budget) and replays
+ * deterministically: every random draw is a pure function of (seed, epoch, batch, layer, index),
+ * so the replay reproduces the same bits.
+ */
+import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation } from './network';
+import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
+import { permutation } from './rng';
+import type { ResolvedNetwork } from './spec';
+
+export type Phase = 'forward' | 'loss' | 'delta' | 'gradient' | 'clip' | 'update' | 'epoch-end';
+export const PHASES: readonly Phase[] = ['forward', 'loss', 'delta', 'gradient', 'clip', 'update', 'epoch-end'];
+
+/** Where training stands: the step just executed (0 = none yet) and what it was. */
+export interface Position {
+  step: number;
+  phase: Phase | 'start';
+  /** Layer in the notation (2…L), or null for loss, clip, epoch-end and start. */
+  layer: number | null;
+  /** 1-based epoch and mini-batch within the epoch; batchIndex counts mini-batches from 0 over the whole run. */
+  epoch: number;
+  batch: number;
+  batchIndex: number;
+}
+
+export interface HealthThresholds {
+  /** A layer's gradient norm above this is "exploding". */
+  explodingNorm: number;
+  /** A layer's gradient norm below this is "vanishing". */
+  vanishingNorm: number;
+  /** Loss is "rising" when its moving average exceeds the best moving average by this factor. */
+  risingFactor: number;
+}
+
+export const DEFAULT_HEALTH: HealthThresholds = { explodingNorm: 1e3, vanishingNorm: 1e-7, risingFactor: 1.5 };
+
+export interface NonFinite {
+  phase: Phase;
+  layer: number | null;
+  /** Which quantity first held a NaN or ±Infinity. */
+  quantity: 'z' | 'a' | 'loss' | 'delta' | 'gradient' | 'parameters';
+}
+
+interface Common {
+  step: number;
+  epoch: number;
+  batch: number;
+  batchIndex: number;
+  /** Dataset rows of this mini-batch (0-based indices into the training set). */
+  examples: Uint32Array;
+  /** Set when this step produced a NaN or infinity. Training should stop before the next update. */
+  nonFinite: NonFinite | null;
+}
+
+export interface ForwardEvent extends Common {
+  kind: 'forward';
+  layer: number;
+  /** m × n views (row x = example x): z^l, a^l. Valid until the next step. */
+  z: Float64Array;
+  a: Float64Array;
+  /** Share of ReLU / leaky-ReLU neurons that were ≤ 0 for every example of the batch (0 for other activations). */
+  deadShare: number;
+}
+export interface LossEvent extends Common {
+  kind: 'loss';
+  /** Mean cost of the mini-batch, and C_x per example. */
+  loss: number;
+  costs: Float64Array;
+  /** True when the moving average of the loss has risen well above its best. */
+  rising: boolean;
+}
+export interface DeltaEvent extends Common {
+  kind: 'delta';
+  layer: number;
+  rule: 'BP1' | 'BP2';
+  /** δ^l per example (m × n). */
+  delta: Float64Array;
+}
+export interface GradientEvent extends Common {
+  kind: 'gradient';
+  layer: number;
+  dW: Float64Array;
+  db: Float64Array;
+  /** L2 norm of this layer's gradient (W, b, γ, β), and the health verdict for it. */
+  norm: number;
+  exploding: boolean;
+  vanishing: boolean;
+}
+export interface ClipEvent extends Common {
+  kind: 'clip';
+  /** Global L2 norm before clipping and the factor every gradient was multiplied by. */
+  normBefore: number;
+  scale: number;
+}
+export interface UpdateEvent extends Common {
+  kind: 'update';
+  layer: number;
+  W: Float64Array;
+  b: Float64Array;
+  /** Optimizer state of W and b after the update (buffers by reference). */
+  stateW: OptimizerState;
+  stateB: OptimizerState;
+}
+export interface EpochEndEvent extends Common {
+  kind: 'epoch-end';
+  train: Evaluation;
+  validation: Evaluation | null;
+}
+export type StepEvent = ForwardEvent | LossEvent | DeltaEvent | GradientEvent | ClipEvent | UpdateEvent | EpochEndEvent;
+
+export type Granularity = 'layer' | 'phase' | 'batch' | 'epoch' | 'end';
+
+export interface TrainerOptions {
+  /** Bytes of parameter snapshots kept for step-back (default 64 MiB). */
+  historyBytes?: number;
+  /** Dense checkpoints kept for the most recent mini-batches (default 8). */
+  recentCheckpoints?: number;
+  health?: Partial<HealthThresholds>;
+  /** Override the number of epochs of the network file. */
+  epochs?: number;
+}
+
+interface Snapshot {
+  batchIndex: number;
+  params: Float64Array[];
+  optim: OptimizerState[];
+  ema: number;
+  bestEma: number;
+  emaCount: number;
+  lossCount: number;
+  epochCount: number;
+}
+
+interface MicroStep {
+  phase: Phase;
+  /** 0-based computing-layer position, or −1. */
+  pos: number;
+}
+
+/** Per-tensor bookkeeping: value, gradient, optimizer state, whether it is trained. */
+interface Slot {
+  value: Float64Array;
+  grad: Float64Array;
+  state: OptimizerState;
+  trainable: boolean;
+  layerPos: number;
+}
+
+export class Trainer {
+  readonly model: Model;
+  readonly ws: Workspace;
+  readonly net: ResolvedNetwork;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly batchesPerEpoch: number;
+  readonly program: MicroStep[];
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  readonly health: HealthThresholds;
+
+  private evalWs: Workspace | null = null;
+  private readonly slots: Slot[];
+  /** Slots of each computing layer, for the update step. */
+  private readonly layerSlots: Slot[][];
+  private perm: Uint32Array;
+  private permEpoch = -1;
+  private batchRows: Uint32Array;
+
+  /** Executed micro-steps. */
+  private done = 0;
+  private lastEvent: StepEvent | null = null;
+
+  // Loss health: exponential moving average of batch losses and its best value so far.
+  private ema = NaN;
+  private bestEma = Infinity;
+  private emaCount = 0;
+
+  /** History: batch losses (per batchIndex), gradient norms (per batchIndex × layer), epoch evaluations. */
+  private lossHistory = new Float64Array(1024);
+  private normHistory: Float64Array;
+  private lossCount = 0;
+  private readonly epochHistory: { epoch: number; train: Evaluation; validation: Evaluation | null }[] = [];
+
+  private readonly checkpoints = new Map<number, Snapshot>();
+  private checkpointInterval = 1;
+  private readonly maxCheckpoints: number;
+  private readonly recent: number;
+  private readonly pool: Snapshot[] = [];
+
+  constructor(net: ResolvedNetwork, options: TrainerOptions = {}) {
+    this.net = net;
+    this.model = new Model(net);
+    this.epochs = options.epochs ?? net.training.epochs;
+    this.batchSize = Math.min(net.training.batchSize, net.train.count);
+    this.batchesPerEpoch = Math.ceil(net.train.count / this.batchSize);
+    this.ws = new Workspace(this.model, this.batchSize);
+    this.health = { ...DEFAULT_HEALTH, ...options.health };
+    this.perm = new Uint32Array(net.train.count);
+    this.batchRows = new Uint32Array(this.batchSize);
+
+    const K = this.model.layers.length;
+    const program: MicroStep[] = [];
+    for (let i = 0; i < K; i++) program.push({ phase: 'forward', pos: i });
+    program.push({ phase: 'loss', pos: -1 });
+    for (let i = K - 1; i >= 0; i--) program.push({ phase: 'delta', pos: i });
+    for (let i = K - 1; i >= 0; i--) program.push({ phase: 'gradient', pos: i });
+    if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push({ phase: 'clip', pos: -1 });
+    for (let i = 0; i < K; i++) program.push({ phase: 'update', pos: i });
+    this.program = program;
+    this.stepsPerEpoch = this.batchesPerEpoch * program.length + 1;
+    this.totalSteps = this.epochs * this.stepsPerEpoch;
+    this.normHistory = new Float64Array(1024 * K);
+
+    this.slots = [];
+    this.layerSlots = [];
+    const opt = net.optimizer;
+    this.model.layers.forEach((p, pos) => {
+      const list: Slot[] = [];
+      const add = (value: Float64Array, grad: Float64Array, trainable: boolean) => {
+        const slot = { value, grad, state: createOptimizerState(opt, value.length), trainable, layerPos: pos };
+        this.slots.push(slot);
+        list.push(slot);
+      };
+      add(p.W, p.dW, true);
+      add(p.b, p.db, net.training.trainBiases);
+      if (p.gamma) add(p.gamma, p.dGamma!, true);
+      if (p.beta) add(p.beta, p.dBeta!, true);
+      this.layerSlots.push(list);
+    });
+
+    const snapBytes = this.snapshotBytes();
+    this.recent = Math.max(1, options.recentCheckpoints ?? 8);
+    this.maxCheckpoints = Math.max(2, Math.floor((options.historyBytes ?? 64 * 1024 * 1024) / snapBytes) - this.recent);
+    this.saveCheckpoint(0);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Position
+  // ------------------------------------------------------------------------------------------
+
+  get step(): number {
+    return this.done;
+  }
+  get finished(): boolean {
+    return this.done >= this.totalSteps;
+  }
+  /** The event of the last executed step (null at the start or after a jump without events). */
+  get last(): StepEvent | null {
+    return this.lastEvent;
+  }
+
+  /** Decode a step number (1-based micro-step) into its place in the run. */
+  locate(step: number): { epoch: number; batchInEpoch: number; batchIndex: number; index: number; micro: MicroStep | null } {
+    const r0 = step - 1;
+    const e = Math.floor(r0 / this.stepsPerEpoch);
+    const r = r0 - e * this.stepsPerEpoch;
+    const P = this.program.length;
+    if (r === this.batchesPerEpoch * P) {
+      return { epoch: e, batchInEpoch: this.batchesPerEpoch - 1, batchIndex: e * this.batchesPerEpoch + this.batchesPerEpoch - 1, index: P, micro: null };
+    }
+    const b = Math.floor(r / P);
+    return { epoch: e, batchInEpoch: b, batchIndex: e * this.batchesPerEpoch + b, index: r - b * P, micro: this.program[r - b * P] };
+  }
+
+  get position(): Position {
+    if (this.done === 0) return { step: 0, phase: 'start', layer: null, epoch: 1, batch: 1, batchIndex: 0 };
+    const loc = this.locate(this.done);
+    const micro = loc.micro;
+    return {
+      step: this.done,
+      phase: micro ? micro.phase : 'epoch-end',
+      layer: micro && micro.pos >= 0 ? micro.pos + 2 : null,
+      epoch: loc.epoch + 1,
+      batch: loc.batchInEpoch + 1,
+      batchIndex: loc.batchIndex,
+    };
+  }
+
+  /** The phase and layer of the next step, or null when training is over. */
+  peek(): { phase: Phase; layer: number | null } | null {
+    if (this.finished) return null;
+    const micro = this.locate(this.done + 1).micro;
+    return micro ? { phase: micro.phase, layer: micro.pos >= 0 ? micro.pos + 2 : null } : { phase: 'epoch-end', layer: null };
+  }
+
+  /** Dataset rows of the current (or next) mini-batch. */
+  get examples(): Uint32Array {
+    return this.batchRows.subarray(0, this.ws.m);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Running
+  // ------------------------------------------------------------------------------------------
+
+  /** Execute the next micro-step and return its event (null when training is over). */
+  next(): StepEvent | null {
+    if (this.finished) return null;
+    this.lastEvent = this.exec(true);
+    return this.lastEvent;
+  }
+
+  /** Execute up to `count` micro-steps without building events (the fast path). Stops early on a non-finite value. */
+  advance(count: number): { stopped: NonFinite | null } {
+    const end = Math.min(this.totalSteps, this.done + count);
+    while (this.done < end) {
+      this.exec(false);
+      if (this.pendingNonFinite) {
+        const nf = this.pendingNonFinite;
+        this.pendingNonFinite = null;
+        return { stopped: nf };
+      }
+    }
+    this.lastEvent = null;
+    return { stopped: null };
+  }
+
+  /** Steps until the next pause point of a granularity (0 when finished). */
+  stepsToPause(granularity: Granularity): number {
+    if (this.finished) return 0;
+    switch (granularity) {
+      case 'layer':
+        return 1;
+      case 'end':
+        return this.totalSteps - this.done;
+      case 'epoch': {
+        const e = Math.floor(this.done / this.stepsPerEpoch);
+        return (e + 1) * this.stepsPerEpoch - this.done;
+      }
+      case 'batch': {
+        const loc = this.locate(this.done + 1);
+        if (!loc.micro) return 1; // the epoch-end step is its own pause
+        return this.program.length - loc.index;
+      }
+      case 'phase': {
+        const loc = this.locate(this.done + 1);
+        if (!loc.micro) return 1;
+        let k = loc.index;
+        const phase = loc.micro.phase;
+        while (k + 1 < this.program.length && this.program[k + 1].phase === phase) k++;
+        return k - loc.index + 1;
+      }
+    }
+  }
+
+  /** Train to the end (or `steps` micro-steps) without events. */
+  run(steps = Infinity): { stopped: NonFinite | null } {
+    return this.advance(Math.min(steps, this.totalSteps - this.done));
+  }
+
+  private pendingNonFinite: NonFinite | null = null;
+
+  private exec(withEvent: boolean): StepEvent | null {
+    const stepNo = this.done + 1;
+    const loc = this.locate(stepNo);
+    const micro = loc.micro;
+    const ws = this.ws;
+    const model = this.model;
+    const seed = this.net.seed;
+    if (micro && loc.index === 0) {
+      // A mini-batch starts: checkpoint (when due), then load its examples.
+      this.maybeCheckpoint(loc.batchIndex);
+      this.loadBatch(loc.epoch, loc.batchInEpoch);
+    }
+    this.done = stepNo;
+    const epoch = loc.epoch + 1;
+    const batch = loc.batchInEpoch + 1;
+    if (!micro) {
+      const train = evaluate(model, this.evaluationWorkspace(), this.net.train);
+      const validation = this.net.validation.count > 0 ? evaluate(model, this.evaluationWorkspace(), this.net.validation) : null;
+      this.epochHistory.length = loc.epoch;
+      this.epochHistory.push({ epoch, train, validation });
+      if (!withEvent) return null;
+      return { kind: 'epoch-end', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, train, validation };
+    }
+    const pos = micro.pos;
+    const layer = pos + 2;
+    const m = ws.m;
+    switch (micro.phase) {
+      case 'forward': {
+        forwardLayer(model, ws, pos, { training: true, seed, batchNumber: loc.batchIndex });
+        const buf = ws.layers[pos];
+        const n = model.layers[pos].spec.size;
+        if (!withEvent) return null;
+        const nf = firstNonFinite(buf.Z, buf.A, m * n);
+        const nonFinite = nf ? { phase: 'forward' as const, layer, quantity: nf } : null;
+        const act = model.layers[pos].spec.activation;
+        const deadShare = act === 'relu' || act === 'leaky-relu' ? deadShareOf(buf.Y, m, n) : 0;
+        return { kind: 'forward', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite, layer, z: buf.Z.subarray(0, m * n), a: buf.A.subarray(0, m * n), deadShare };
+      }
+      case 'loss': {
+        const loss = computeLoss(model, ws);
+        this.recordLoss(loc.batchIndex, loss);
+        const rising = this.emaCount > 10 && this.ema > this.health.risingFactor * this.bestEma;
+        const nonFinite = Number.isFinite(loss) ? null : { phase: 'loss' as const, layer: null, quantity: 'loss' as const };
+        if (!withEvent) return null;
+        return { kind: 'loss', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite, loss, costs: ws.costs.subarray(0, m), rising };
+      }
+      case 'delta': {
+        deltaLayer(model, ws, pos);
+        if (!withEvent) return null;
+        const n = model.layers[pos].spec.size;
+        const D = ws.layers[pos].D;
+        const nf = firstNonFinite(D, D, m * n);
+        return {
+          kind: 'delta', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples,
+          nonFinite: nf ? { phase: 'delta', layer, quantity: 'delta' } : null,
+          layer, rule: pos === model.layers.length - 1 ? 'BP1' : 'BP2', delta: D.subarray(0, m * n),
+        };
+      }
+      case 'gradient': {
+        gradientLayer(model, ws, pos);
+        let sq = 0;
+        for (const s of this.layerSlots[pos]) sq += sumSquares(s.grad);
+        const norm = Math.sqrt(sq);
+        this.recordNorm(loc.batchIndex, pos, norm);
+        const nonFinite = Number.isFinite(norm) ? null : { phase: 'gradient' as const, layer, quantity: 'gradient' as const };
+        if (nonFinite) this.pendingNonFinite = nonFinite; // caught before the update that would spread it
+        if (!withEvent) return null;
+        const p = model.layers[pos];
+        return {
+          kind: 'gradient', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite,
+          layer, dW: p.dW, db: p.db, norm, exploding: norm > this.health.explodingNorm, vanishing: norm < this.health.vanishingNorm,
+        };
+      }
+      case 'clip': {
+        const { normBefore, scale } = this.clip();
+        if (!withEvent) return null;
+        return { kind: 'clip', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, normBefore, scale };
+      }
+      case 'update': {
+        const opt = this.net.optimizer;
+        for (const s of this.layerSlots[pos]) if (s.trainable) optimizerStep(opt, s.value, s.grad, s.state);
+        if (!withEvent) return null;
+        const p = model.layers[pos];
+        const [sw, sb] = this.layerSlots[pos];
+        return { kind: 'update', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, layer, W: p.W, b: p.b, stateW: sw.state, stateB: sb.state };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** Clip the gradients of every trained tensor: by value, then by global norm (as torch.nn.utils). */
+  private clip(): { normBefore: number; scale: number } {
+    const { clipNorm, clipValue } = this.net.training;
+    const trained = this.slots.filter((s) => s.trainable);
+    if (clipValue !== null) {
+      for (const s of trained) {
+        const g = s.grad;
+        for (let i = 0; i < g.length; i++) g[i] = g[i] > clipValue ? clipValue : g[i] < -clipValue ? -clipValue : g[i];
+      }
+    }
+    let sq = 0;
+    for (const s of trained) sq += sumSquares(s.grad);
+    const normBefore = Math.sqrt(sq);
+    let scale = 1;
+    if (clipNorm !== null) {
+      const coef = clipNorm / (normBefore + 1e-6);
+      if (coef < 1) {
+        scale = coef;
+        for (const s of trained) {
+          const g = s.grad;
+          for (let i = 0; i < g.length; i++) g[i] *= coef;
+        }
+      }
+    }
+    return { normBefore, scale };
+  }
+
+  private loadBatch(epoch: number, batchInEpoch: number): void {
+    const count = this.net.train.count;
+    if (this.permEpoch !== epoch) {
+      if (this.net.training.shuffle) permutation(count, this.net.seed, epoch, this.perm);
+      else for (let i = 0; i < count; i++) this.perm[i] = i;
+      this.permEpoch = epoch;
+    }
+    const start = batchInEpoch * this.batchSize;
+    const m = Math.min(this.batchSize, count - start);
+    for (let x = 0; x < m; x++) this.batchRows[x] = this.perm[start + x];
+    this.ws.loadBatch(this.net.train.inputs, this.net.train.targets, this.batchRows, m);
+  }
+
+  private evaluationWorkspace(): Workspace {
+    if (!this.evalWs) this.evalWs = new Workspace(this.model, 256);
+    return this.evalWs;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // History of metrics
+  // ------------------------------------------------------------------------------------------
+
+  private recordLoss(batchIndex: number, loss: number): void {
+    if (batchIndex >= this.lossHistory.length) {
+      const next = new Float64Array(this.lossHistory.length * 2);
+      next.set(this.lossHistory);
+      this.lossHistory = next;
+    }
+    this.lossHistory[batchIndex] = loss;
+    this.lossCount = batchIndex + 1;
+    this.ema = this.emaCount === 0 ? loss : 0.9 * this.ema + 0.1 * loss;
+    this.emaCount++;
+    if (this.emaCount > 10 && this.ema < this.bestEma) this.bestEma = this.ema;
+  }
+
+  private recordNorm(batchIndex: number, pos: number, norm: number): void {
+    const K = this.model.layers.length;
+    if ((batchIndex + 1) * K > this.normHistory.length) {
+      const next = new Float64Array(this.normHistory.length * 2);
+      next.set(this.normHistory);
+      this.normHistory = next;
+    }
+    this.normHistory[batchIndex * K + pos] = norm;
+  }
+
+  /** Mini-batch losses so far, one per batch (a view). */
+  get losses(): Float64Array {
+    return this.lossHistory.subarray(0, this.lossCount);
+  }
+  /** Gradient norm of layer l (2…L) for every mini-batch so far. */
+  gradientNorms(layer: number): Float64Array {
+    const K = this.model.layers.length;
+    const out = new Float64Array(this.lossCount);
+    for (let b = 0; b < this.lossCount; b++) out[b] = this.normHistory[b * K + layer - 2];
+    return out;
+  }
+  get epochResults(): readonly { epoch: number; train: Evaluation; validation: Evaluation | null }[] {
+    return this.epochHistory;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Step back
+  // ------------------------------------------------------------------------------------------
+
+  /** Go to any step (earlier or later), exactly. Returns the event of that step (null for step 0). */
+  goTo(target: number): StepEvent | null {
+    target = Math.max(0, Math.min(this.totalSteps, Math.floor(target)));
+    if (target === this.done) return this.lastEvent ?? this.replayLast();
+    if (target < this.done) {
+      const batchIndex = target === 0 ? 0 : this.locate(target).batchIndex;
+      this.restore(batchIndex);
+    }
+    if (target === 0) {
+      this.lastEvent = null;
+      return null;
+    }
+    this.advanceQuiet(target - 1 - this.done);
+    return this.next();
+  }
+
+  /** Step back `count` micro-steps. */
+  back(count = 1): StepEvent | null {
+    return this.goTo(this.done - count);
+  }
+
+  private replayLast(): StepEvent | null {
+    if (this.done === 0) return null;
+    return this.goToFresh(this.done);
+  }
+
+  private goToFresh(target: number): StepEvent | null {
+    this.restore(this.locate(target).batchIndex);
+    this.advanceQuiet(target - 1 - this.done);
+    return this.next();
+  }
+
+  private advanceQuiet(count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.exec(false);
+      this.pendingNonFinite = null;
+    }
+  }
+
+  private snapshotBytes(): number {
+    let n = 0;
+    for (const s of this.slots) {
+      n += s.value.length;
+      const st = s.state;
+      n += (st.momentum?.length ?? 0) + (st.square?.length ?? 0) + (st.mean?.length ?? 0);
+    }
+    for (const p of this.model.layers) n += (p.runningMean?.length ?? 0) * 2;
+    return n * 8 + 256;
+  }
+
+  private maybeCheckpoint(batchIndex: number): void {
+    if (this.checkpoints.has(batchIndex)) return;
+    this.saveCheckpoint(batchIndex);
+    this.thin(batchIndex);
+  }
+
+  private saveCheckpoint(batchIndex: number): void {
+    const snap = this.pool.pop() ?? this.allocSnapshot();
+    snap.batchIndex = batchIndex;
+    let k = 0;
+    for (const s of this.slots) snap.params[k++].set(s.value);
+    for (const p of this.model.layers) {
+      if (p.runningMean) {
+        snap.params[k++].set(p.runningMean);
+        snap.params[k++].set(p.runningVar!);
+      }
+    }
+    this.slots.forEach((s, i) => copyOptimizerState(s.state, snap.optim[i]));
+    snap.ema = this.ema;
+    snap.bestEma = this.bestEma;
+    snap.emaCount = this.emaCount;
+    snap.lossCount = this.lossCount;
+    snap.epochCount = this.epochHistory.length;
+    this.checkpoints.set(batchIndex, snap);
+  }
+
+  private allocSnapshot(): Snapshot {
+    const params: Float64Array[] = this.slots.map((s) => new Float64Array(s.value.length));
+    for (const p of this.model.layers) {
+      if (p.runningMean) {
+        params.push(new Float64Array(p.runningMean.length));
+        params.push(new Float64Array(p.runningMean.length));
+      }
+    }
+    const optim = this.slots.map((s) => createOptimizerState(this.net.optimizer, s.value.length));
+    return { batchIndex: 0, params, optim, ema: NaN, bestEma: Infinity, emaCount: 0, lossCount: 0, epochCount: 0 };
+  }
+
+  /** Keep batch 0, multiples of the interval and the most recent few; double the interval when over budget. */
+  private thin(latest: number): void {
+    const keep = (b: number) => b === 0 || b % this.checkpointInterval === 0 || b > latest - this.recent;
+    for (const b of [...this.checkpoints.keys()]) {
+      if (!keep(b)) this.release(b);
+    }
+    while (this.checkpoints.size > this.maxCheckpoints + this.recent) {
+      this.checkpointInterval *= 2;
+      for (const b of [...this.checkpoints.keys()]) if (!keep(b)) this.release(b);
+    }
+  }
+
+  private release(b: number): void {
+    const snap = this.checkpoints.get(b)!;
+    this.checkpoints.delete(b);
+    this.pool.push(snap);
+  }
+
+  /** Restore the latest checkpoint at or before mini-batch `batchIndex`; position = that batch's start. */
+  private restore(batchIndex: number): void {
+    let best = -1;
+    for (const b of this.checkpoints.keys()) if (b <= batchIndex && b > best) best = b;
+    const snap = this.checkpoints.get(best)!;
+    let k = 0;
+    for (const s of this.slots) s.value.set(snap.params[k++]);
+    for (const p of this.model.layers) {
+      if (p.runningMean) {
+        p.runningMean.set(snap.params[k++]);
+        p.runningVar!.set(snap.params[k++]);
+      }
+    }
+    this.slots.forEach((s, i) => copyOptimizerState(snap.optim[i], s.state));
+    this.ema = snap.ema;
+    this.bestEma = snap.bestEma;
+    this.emaCount = snap.emaCount;
+    this.lossCount = snap.lossCount;
+    this.epochHistory.length = snap.epochCount;
+    const e = Math.floor(best / this.batchesPerEpoch);
+    const b = best - e * this.batchesPerEpoch;
+    this.done = e * this.stepsPerEpoch + b * this.program.length;
+    this.lastEvent = null;
+    this.pendingNonFinite = null;
+    // Drop checkpoints after this point: replay recreates them (identically).
+    for (const key of [...this.checkpoints.keys()]) if (key > best) this.release(key);
+  }
+
+  /** Number of checkpoints held and the bytes they occupy (for the memory budget). */
+  get checkpointStats(): { count: number; bytes: number; interval: number } {
+    return { count: this.checkpoints.size, bytes: (this.checkpoints.size + this.pool.length) * this.snapshotBytes(), interval: this.checkpointInterval };
+  }
+}
+
+function sumSquares(a: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return s;
+}
+
+function firstNonFinite(z: Float64Array, a: Float64Array, len: number): 'z' | 'a' | null {
+  let sz = 0;
+  let sa = 0;
+  for (let i = 0; i < len; i++) {
+    sz += z[i] * 0;
+    sa += a[i] * 0;
+  }
+  // x·0 is 0 for every finite x and NaN for NaN and ±∞, so a non-zero (NaN) sum means a non-finite value.
+  if (sz !== 0) return 'z';
+  if (sa !== 0) return 'a';
+  return null;
+}
+
+function deadShareOf(y: Float64Array, m: number, n: number): number {
+  let dead = 0;
+  for (let j = 0; j < n; j++) {
+    let alive = false;
+    for (let x = 0; x < m && !alive; x++) if (y[x * n + j] > 0) alive = true;
+    if (!alive) dead++;
+  }
+  return dead / n;
+}
