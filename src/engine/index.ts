@@ -9,3 +9,4 @@ export * from './optimizers';
 export * from './network';
 export * from './trainer';
 export * from './gradcheck';
+export * from './data';
