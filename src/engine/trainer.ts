@@ -399,7 +399,7 @@ export class Trainer {
       case 'loss': {
         const loss = computeLoss(model, ws);
         this.recordLoss(loc.batchIndex, loss);
-        const rising = this.emaCount > 10 && this.ema > this.health.risingFactor * this.bestEma;
+        const rising = this.emaCount > 3 && this.ema > this.health.risingFactor * this.bestEma;
         const nonFinite = Number.isFinite(loss) ? null : { phase: 'loss' as const, layer: null, quantity: 'loss' as const };
         if (!withEvent) return null;
         return { kind: 'loss', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite, loss, costs: ws.costs.subarray(0, m), rising };
@@ -508,7 +508,7 @@ export class Trainer {
     this.lossCount = batchIndex + 1;
     this.ema = this.emaCount === 0 ? loss : 0.9 * this.ema + 0.1 * loss;
     this.emaCount++;
-    if (this.emaCount > 10 && this.ema < this.bestEma) this.bestEma = this.ema;
+    if (this.ema < this.bestEma) this.bestEma = this.ema;
   }
 
   private recordNorm(batchIndex: number, pos: number, norm: number): void {
