@@ -10,3 +10,4 @@ export * from './network';
 export * from './trainer';
 export * from './gradcheck';
 export * from './data';
+export * from './stepper';

@@ -1,7 +1,7 @@
 // The stepper: the micro-step program, pause granularities, exact step back, bounded memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Trainer, type StepEvent } from '../../src/engine';
+import { Stepper, Trainer, type StepEvent } from '../../src/engine';
 import { Rng } from '../../src/engine/rng';
 import { dataset, mazur, network, optimizer } from './helpers';
 
@@ -198,4 +198,49 @@ test('health signals: dead ReLUs, exploding gradients and rising loss are report
   }
   assert.ok(exploding, 'an exploding gradient was flagged');
   assert.ok(rising, 'a rising loss was flagged');
+});
+
+test('Stepper: neuron and example granularities are views inside a layer step, both directions', () => {
+  const t = new Trainer(busyNetwork(1));
+  const s = new Stepper(t);
+  let v = s.forward('neuron');
+  assert.equal(v.event!.kind, 'forward');
+  assert.equal(v.neuron, 0);
+  for (let j = 1; j < 5; j++) assert.equal(s.forward('neuron').neuron, j);
+  assert.equal(t.step, 1, 'still the first layer step');
+  v = s.forward('neuron');
+  assert.deepEqual([t.step, v.neuron], [2, 0]);
+  v = s.backward('neuron');
+  assert.deepEqual([t.step, v.neuron], [1, 4], 'back into the previous layer, last neuron');
+  v = s.forward('example');
+  assert.deepEqual([t.step, v.example], [2, 0]);
+  assert.equal(s.forward('example').example, 1);
+  assert.equal(s.backward('example').example, 0);
+});
+
+test('Stepper: phase, batch and epoch steps go back to the previous pause of the same kind', () => {
+  const t = new Trainer(busyNetwork(2));
+  const s = new Stepper(t);
+  s.forward('phase');
+  assert.equal(t.position.phase, 'forward');
+  s.forward('phase');
+  assert.equal(t.position.phase, 'loss');
+  s.forward('phase');
+  assert.deepEqual([t.position.phase, t.position.layer], ['delta', 2]);
+  s.backward('phase');
+  assert.equal(t.position.phase, 'loss');
+  s.backward('phase');
+  assert.deepEqual([t.position.phase, t.position.layer], ['forward', 4]);
+  s.forward('epoch');
+  assert.equal(t.position.phase, 'epoch-end');
+  s.forward('batch');
+  assert.deepEqual([t.position.epoch, t.position.batch, t.position.phase], [2, 1, 'update']);
+  s.backward('batch');
+  assert.equal(t.position.phase, 'epoch-end', 'the epoch end is a pause of every coarse granularity');
+  s.backward('batch');
+  assert.deepEqual([t.position.epoch, t.position.batch, t.position.phase], [1, 3, 'update']);
+  s.backward('epoch');
+  assert.equal(t.step, 0);
+  s.forward('end');
+  assert.ok(t.finished);
 });
