@@ -57,8 +57,8 @@ function tensorOf(model: Model, ref: { layer: number; kind: ParamKind }): { valu
 }
 
 /** A copy of a model's parameters and running statistics. */
-export function cloneModel(model: Model): Model {
-  const copy = new Model(model.spec);
+export function cloneModel(model: Model, workspaces: number[] = []): Model {
+  const copy = new Model(model.spec, { workspaces });
   model.layers.forEach((p, i) => {
     const q = copy.layers[i];
     q.W.set(p.W);
@@ -94,7 +94,7 @@ export function layerParams(model: Model, layer: number): ParamRef[] {
 }
 
 export function gradientCheck(source: Model, batch: BatchInput, refs: ParamRef[], epsilon = 1e-6): GradCheckResult {
-  const model = cloneModel(source);
+  const model = cloneModel(source, [batch.m]);
   const ws = new Workspace(model, batch.m);
   ws.X.set(batch.X.subarray(0, batch.m * model.inputSize));
   ws.T.set(batch.T.subarray(0, batch.m * model.outputSize));

@@ -11,3 +11,4 @@ export * from './trainer';
 export * from './gradcheck';
 export * from './data';
 export * from './stepper';
+export * from './memory';

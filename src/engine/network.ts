@@ -14,7 +14,8 @@
  * as δ_x = ∂C_x/∂z_x (with batch normalization: m·∂C/∂z_x, which is the same thing without it).
  */
 import { activate, multiplyByDerivative } from './activations';
-import { gemmNN, gemmNT, gemmTN } from './kernels';
+import { gemmNN, gemmNT, gemmTN, transpose } from './kernels';
+import { Arena, arenaBytes } from './memory';
 import { STREAM, hash32, streamKey } from './rng';
 import type { Dataset, LossKind, ResolvedLayer, ResolvedNetwork } from './spec';
 
@@ -22,6 +23,8 @@ import type { Dataset, LossKind, ResolvedLayer, ResolvedNetwork } from './spec';
 export interface LayerParams {
   readonly spec: ResolvedLayer;
   readonly W: Float64Array;
+  /** Wᵀ (n_in × n), refreshed before each forward pass that runs the SIMD kernel. */
+  readonly Wt: Float64Array;
   readonly b: Float64Array;
   readonly dW: Float64Array;
   readonly db: Float64Array;
@@ -34,30 +37,65 @@ export interface LayerParams {
   readonly runningVar: Float64Array | null;
 }
 
+type Alloc = (n: number) => Float64Array;
+
+function createParams(l: ResolvedLayer, f64: Alloc): LayerParams {
+  const bn = l.batchNorm !== null;
+  return {
+    spec: l,
+    W: f64(l.weights.length),
+    Wt: f64(l.weights.length),
+    b: f64(l.size),
+    dW: f64(l.weights.length),
+    db: f64(l.size),
+    gamma: bn ? f64(l.size) : null,
+    beta: bn ? f64(l.size) : null,
+    dGamma: bn ? f64(l.size) : null,
+    dBeta: bn ? f64(l.size) : null,
+    runningMean: bn ? f64(l.size) : null,
+    runningVar: bn ? f64(l.size) : null,
+  };
+}
+
+/** Sizes of the arrays an allocation function is asked for, without allocating them. */
+function sizesOf(build: (f64: Alloc) => unknown): number[] {
+  const sizes: number[] = [];
+  const empty = new Float64Array(0);
+  build((n) => {
+    sizes.push(n);
+    return empty;
+  });
+  return sizes;
+}
+
+export interface ModelOptions {
+  /** Capacities of the workspaces that will be created for this model, so that they fit in its arena. */
+  workspaces?: number[];
+  /** Use the WebAssembly SIMD kernel where available (default true); false runs the JavaScript loops. */
+  wasm?: boolean;
+}
+
 export class Model {
   readonly layers: LayerParams[];
   readonly inputSize: number;
   readonly outputSize: number;
   readonly loss: LossKind;
+  readonly arena: Arena;
 
-  constructor(readonly spec: ResolvedNetwork) {
+  constructor(readonly spec: ResolvedNetwork, options: ModelOptions = {}) {
     this.inputSize = spec.inputSize;
     this.loss = spec.loss;
+    const sizes = sizesOf((f64) => spec.layers.map((l) => createParams(l, f64)));
+    for (const cap of options.workspaces ?? []) sizes.push(...sizesOf((f64) => createWorkspaceBuffers(spec, cap, f64)));
+    this.arena = new Arena(arenaBytes(sizes), options.wasm ?? true);
+    const f64 = (n: number) => this.arena.f64(n);
     this.layers = spec.layers.map((l) => {
-      const bn = l.batchNorm !== null;
-      return {
-        spec: l,
-        W: l.weights.slice(),
-        b: l.biases.slice(),
-        dW: new Float64Array(l.weights.length),
-        db: new Float64Array(l.size),
-        gamma: bn ? new Float64Array(l.size).fill(1) : null,
-        beta: bn ? new Float64Array(l.size) : null,
-        dGamma: bn ? new Float64Array(l.size) : null,
-        dBeta: bn ? new Float64Array(l.size) : null,
-        runningMean: bn ? new Float64Array(l.size) : null,
-        runningVar: bn ? new Float64Array(l.size).fill(1) : null,
-      };
+      const p = createParams(l, f64);
+      p.W.set(l.weights);
+      p.b.set(l.biases);
+      p.gamma?.fill(1);
+      p.runningVar?.fill(1);
+      return p;
     });
     this.outputSize = this.layers[this.layers.length - 1].spec.size;
   }
@@ -95,6 +133,37 @@ export interface LayerBuffers {
   readonly D: Float64Array;
 }
 
+function createWorkspaceBuffers(spec: ResolvedNetwork, capacity: number, f64: Alloc) {
+  const outputSize = spec.layers[spec.layers.length - 1].size;
+  const X = f64(capacity * spec.inputSize);
+  const T = f64(capacity * outputSize);
+  const costs = f64(capacity);
+  const layers: LayerBuffers[] = spec.layers.map((s) => {
+    const len = capacity * s.size;
+    const bn = s.batchNorm !== null;
+    const Z = f64(len);
+    const Y = bn ? f64(len) : Z;
+    const S = f64(len);
+    const A = s.residual || s.dropout > 0 ? f64(len) : S;
+    const D = f64(len);
+    return {
+      Z,
+      Y,
+      Xhat: bn ? f64(len) : null,
+      mean: bn ? f64(s.size) : null,
+      variance: bn ? f64(s.size) : null,
+      invStd: bn ? f64(s.size) : null,
+      S,
+      A,
+      mask: s.dropout > 0 ? f64(len) : null,
+      G: f64(len),
+      GY: bn ? f64(len) : D,
+      D,
+    };
+  });
+  return { X, T, costs, layers };
+}
+
 export class Workspace {
   readonly layers: LayerBuffers[];
   /** a¹ = x for the batch (m × n_in) and the targets (m × n_out). */
@@ -106,43 +175,23 @@ export class Workspace {
   m = 0;
 
   constructor(readonly model: Model, readonly capacity: number) {
-    this.X = new Float64Array(capacity * model.inputSize);
-    this.T = new Float64Array(capacity * model.outputSize);
-    this.costs = new Float64Array(capacity);
-    this.layers = model.layers.map((p) => {
-      const s = p.spec;
-      const len = capacity * s.size;
-      const bn = s.batchNorm !== null;
-      const Z = new Float64Array(len);
-      const Y = bn ? new Float64Array(len) : Z;
-      const S = new Float64Array(len);
-      const A = s.residual || s.dropout > 0 ? new Float64Array(len) : S;
-      const D = new Float64Array(len);
-      return {
-        Z,
-        Y,
-        Xhat: bn ? new Float64Array(len) : null,
-        mean: bn ? new Float64Array(s.size) : null,
-        variance: bn ? new Float64Array(s.size) : null,
-        invStd: bn ? new Float64Array(s.size) : null,
-        S,
-        A,
-        mask: s.dropout > 0 ? new Float64Array(len) : null,
-        G: new Float64Array(len),
-        GY: bn ? new Float64Array(len) : D,
-        D,
-      };
-    });
+    const b = createWorkspaceBuffers(model.spec, capacity, (n) => model.arena.f64(n));
+    this.X = b.X;
+    this.T = b.T;
+    this.costs = b.costs;
+    this.layers = b.layers;
   }
 
   /** Load examples `rows` of a dataset (row-major inputs/targets) as the current batch. */
   loadBatch(inputs: Float64Array, targets: Float64Array, rows: ArrayLike<number>, count: number): void {
     const nIn = this.model.inputSize;
     const nOut = this.model.outputSize;
+    const X = this.X;
+    const T = this.T;
     for (let x = 0; x < count; x++) {
       const r = rows[x];
-      this.X.set(inputs.subarray(r * nIn, r * nIn + nIn), x * nIn);
-      this.T.set(targets.subarray(r * nOut, r * nOut + nOut), x * nOut);
+      for (let q = 0, src = r * nIn, dst = x * nIn; q < nIn; q++) X[dst + q] = inputs[src + q];
+      for (let q = 0, src = r * nOut, dst = x * nOut; q < nOut; q++) T[dst + q] = targets[src + q];
     }
     this.m = count;
   }
@@ -163,6 +212,12 @@ export interface ForwardOptions {
   trackRunningStats?: boolean;
 }
 
+/**
+ * Below this much work (m·n·k multiply-adds) a product runs in JavaScript: the call into
+ * WebAssembly would cost more than it saves. Both kernels give bit-identical results.
+ */
+export const WASM_MIN_WORK = 512;
+
 /** Forward through computing layer i (0-based; layer l = i + 2 in the notation). */
 export function forwardLayer(model: Model, ws: Workspace, i: number, opts: ForwardOptions): void {
   const p = model.layers[i];
@@ -172,7 +227,13 @@ export function forwardLayer(model: Model, ws: Workspace, i: number, opts: Forwa
   const n = s.size;
   const k = s.inputSize;
   const Ain = ws.input(i);
-  gemmNT(m, n, k, Ain, p.W, p.b, buf.Z);
+  const arena = model.arena;
+  if (m * n * k >= WASM_MIN_WORK && arena.holds(Ain, p.W, p.Wt, p.b, buf.Z)) {
+    transpose(p.W, n, k, p.Wt);
+    arena.wasm!.gemm(m, n, k, Ain.byteOffset, k, 1, p.Wt.byteOffset, n, buf.Z.byteOffset, p.b.byteOffset, 1, 1);
+  } else {
+    gemmNT(m, n, k, Ain, p.W, p.b, buf.Z);
+  }
   if (s.batchNorm) batchNormForward(p, buf, m, n, opts.training, opts.trackRunningStats !== false);
   activate(s.activation, buf.Y, buf.S, m, n, s.leak);
   const len = m * n;
@@ -333,7 +394,13 @@ export function deltaLayer(model: Model, ws: Workspace, i: number): void {
     const above = model.layers[i + 1];
     const aboveBuf = ws.layers[i + 1];
     const G = buf.G;
-    gemmNN(m, above.spec.size, n, aboveBuf.D, above.W, G);
+    const na = above.spec.size;
+    const arena = model.arena;
+    if (m * na * n >= WASM_MIN_WORK && arena.holds(aboveBuf.D, above.W, G)) {
+      arena.wasm!.gemm(m, n, na, aboveBuf.D.byteOffset, na, 1, above.W.byteOffset, n, G.byteOffset, 0, 0, 1);
+    } else {
+      gemmNN(m, na, n, aboveBuf.D, above.W, G);
+    }
     if (above.spec.residual) {
       // a^(l+1) = σ(y^(l+1)) + a^l: the identity path carries ∂C/∂a^(l+1) (through its dropout mask).
       const Gup = aboveBuf.G;
@@ -390,7 +457,13 @@ export function gradientLayer(model: Model, ws: Workspace, i: number): void {
   const n = s.size;
   const k = s.inputSize;
   const D = buf.D;
-  gemmTN(m, n, k, D, ws.input(i), 1 / m, p.dW);
+  const Ain = ws.input(i);
+  const arena = model.arena;
+  if (m * n * k >= WASM_MIN_WORK && arena.holds(D, Ain, p.dW)) {
+    arena.wasm!.gemm(n, k, m, D.byteOffset, 1, n, Ain.byteOffset, k, p.dW.byteOffset, 0, 0, 1 / m);
+  } else {
+    gemmTN(m, n, k, D, Ain, 1 / m, p.dW);
+  }
   const db = p.db;
   for (let j = 0; j < n; j++) {
     let sum = 0;

@@ -17,6 +17,9 @@ import { copyOptimizerState, createOptimizerState, optimizerStep, type Optimizer
 import { permutation } from './rng';
 import type { ResolvedNetwork } from './spec';
 
+/** Examples per chunk when evaluating a whole dataset. */
+const EVAL_CAPACITY = 256;
+
 export type Phase = 'forward' | 'loss' | 'delta' | 'gradient' | 'clip' | 'update' | 'epoch-end';
 export const PHASES: readonly Phase[] = ['forward', 'loss', 'delta', 'gradient', 'clip', 'update', 'epoch-end'];
 
@@ -127,6 +130,13 @@ export interface TrainerOptions {
   health?: Partial<HealthThresholds>;
   /** Override the number of epochs of the network file. */
   epochs?: number;
+  /**
+   * Evaluate loss and accuracy on the whole training and validation sets at every epoch end
+   * (default true). Benchmarks of plain training turn it off.
+   */
+  evaluateEpochs?: boolean;
+  /** Use the WebAssembly SIMD kernel where available (default true). Results are bit-identical either way. */
+  wasm?: boolean;
 }
 
 interface Snapshot {
@@ -166,6 +176,7 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   readonly totalSteps: number;
   readonly health: HealthThresholds;
+  private readonly evaluateEpochs: boolean;
 
   private evalWs: Workspace | null = null;
   private readonly slots: Slot[];
@@ -198,12 +209,13 @@ export class Trainer {
 
   constructor(net: ResolvedNetwork, options: TrainerOptions = {}) {
     this.net = net;
-    this.model = new Model(net);
-    this.epochs = options.epochs ?? net.training.epochs;
     this.batchSize = Math.min(net.training.batchSize, net.train.count);
+    this.model = new Model(net, { workspaces: [this.batchSize, EVAL_CAPACITY], wasm: options.wasm });
+    this.epochs = options.epochs ?? net.training.epochs;
     this.batchesPerEpoch = Math.ceil(net.train.count / this.batchSize);
     this.ws = new Workspace(this.model, this.batchSize);
     this.health = { ...DEFAULT_HEALTH, ...options.health };
+    this.evaluateEpochs = options.evaluateEpochs ?? true;
     this.perm = new Uint32Array(net.train.count);
     this.batchRows = new Uint32Array(this.batchSize);
 
@@ -374,8 +386,9 @@ export class Trainer {
     const epoch = loc.epoch + 1;
     const batch = loc.batchInEpoch + 1;
     if (!micro) {
-      const train = evaluate(model, this.evaluationWorkspace(), this.net.train);
-      const validation = this.net.validation.count > 0 ? evaluate(model, this.evaluationWorkspace(), this.net.validation) : null;
+      const none: Evaluation = { loss: NaN, accuracy: NaN, count: 0 };
+      const train = this.evaluateEpochs ? evaluate(model, this.evaluationWorkspace(), this.net.train) : none;
+      const validation = this.net.validation.count > 0 && this.evaluateEpochs ? evaluate(model, this.evaluationWorkspace(), this.net.validation) : null;
       this.epochHistory.length = loc.epoch;
       this.epochHistory.push({ epoch, train, validation });
       if (!withEvent) return null;
@@ -490,7 +503,7 @@ export class Trainer {
   }
 
   private evaluationWorkspace(): Workspace {
-    if (!this.evalWs) this.evalWs = new Workspace(this.model, 256);
+    if (!this.evalWs) this.evalWs = new Workspace(this.model, EVAL_CAPACITY);
     return this.evalWs;
   }
 

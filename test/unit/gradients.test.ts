@@ -3,7 +3,7 @@
 // a few updates with that optimizer, so it is tested at a point the optimizer itself produced.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Trainer, allParams, gradientCheck, gemmNN, gemmNT, gemmTN } from '../../src/engine';
+import { Trainer, allParams, gradientCheck, gemmNN, gemmNT, gemmTN, wasmAvailable } from '../../src/engine';
 import { Rng } from '../../src/engine/rng';
 import type { Activation, LossKind, OptimizerKind } from '../../src/engine/spec';
 import { dataset, network, optimizer, type LayerOpts } from './helpers';
@@ -128,4 +128,34 @@ test('blocked kernels equal textbook loops for every size remainder', () => {
       assert.equal(dW[i * k + j], s * 0.5, `TN ${m}×${n}×${k} at ${i},${j}`);
     }
   }
+});
+
+test('the WebAssembly SIMD kernel and the JavaScript loops give bit-identical training', () => {
+  assert.ok(wasmAvailable(), 'WebAssembly SIMD is available in Node 20');
+  const rng = new Rng(11, 2);
+  const n = 40;
+  const inputs = Array.from({ length: n }, () => Array.from({ length: 37 }, () => rng.next()));
+  const targets = Array.from({ length: n }, () => {
+    const r = new Array(10).fill(0);
+    r[rng.int(10)] = 1;
+    return r;
+  });
+  const make = () =>
+    network({
+      inputSize: 37,
+      layers: [{ size: 23, activation: 'tanh' }, { size: 18, activation: 'relu', residual: false, dropout: 0.2 }, { size: 10, activation: 'softmax' }],
+      loss: 'cross-entropy',
+      optimizer: optimizer('momentum', { learningRate: 0.05 }),
+      training: { batchSize: 13, epochs: 3, shuffle: true },
+      train: dataset(inputs, targets),
+    });
+  const simd = new Trainer(make());
+  const js = new Trainer(make(), { wasm: false });
+  assert.ok(simd.model.arena.wasm !== null && js.model.arena.wasm === null);
+  simd.run();
+  js.run();
+  for (let i = 0; i < 3; i++) {
+    assert.equal(Buffer.from(simd.model.layers[i].W.slice().buffer).toString('hex'), Buffer.from(js.model.layers[i].W.slice().buffer).toString('hex'), `W${i + 2}`);
+  }
+  assert.equal(simd.epochResults[2].train.loss, js.epochResults[2].train.loss);
 });

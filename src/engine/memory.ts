@@ -1,0 +1,107 @@
+/**
+ * Where the engine's numbers live. A model and its batch workspaces are allocated together in one
+ * `Arena`: a WebAssembly memory when WebAssembly SIMD is available (so the SIMD kernel works on the
+ * Float64Arrays in place, with no copies), or ordinary ArrayBuffers otherwise. Allocation happens
+ * once, at construction; a memory that grew would detach every view, so arenas never grow: a
+ * workspace that does not fit is placed on the JavaScript heap and runs the JavaScript kernels.
+ */
+import { KERNELS_WASM_BASE64 } from './wasm/kernels.wasm';
+
+export interface WasmKernels {
+  /** C[i,j] = scale·(Σ_p A[i·sai + p·sap]·B[p·ldb + j] [+ bias[j]]), pointers in bytes. */
+  gemm(m: number, n: number, k: number, A: number, sai: number, sap: number, B: number, ldb: number, C: number, bias: number, hasBias: number, scale: number): void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const table = new Int16Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  const clean = b64.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let o = 0;
+  for (let i = 0; i < clean.length; i++) {
+    value = (value << 6) | table[clean.charCodeAt(i)];
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
+/** The compiled kernel module, or null where WebAssembly SIMD is unavailable (or disabled). */
+function kernelModule(): WebAssembly.Module | null {
+  if (compiled !== undefined) return compiled;
+  compiled = null;
+  try {
+    const g = globalThis as { WebAssembly?: typeof WebAssembly; process?: { env?: Record<string, string | undefined> } };
+    if (g.process?.env?.BACKPROP_NO_WASM === '1' || typeof g.WebAssembly !== 'object') return compiled;
+    const bytes = decodeBase64(KERNELS_WASM_BASE64);
+    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+  } catch {
+    compiled = null;
+  }
+  return compiled;
+}
+
+/** Is the WebAssembly SIMD kernel in use on this platform? */
+export function wasmAvailable(): boolean {
+  return kernelModule() !== null;
+}
+
+const ALIGN = 16;
+
+export class Arena {
+  readonly buffer: ArrayBufferLike;
+  readonly wasm: WasmKernels | null;
+  private top = 0;
+
+  constructor(bytes: number, useWasm = true) {
+    const mod = useWasm ? kernelModule() : null;
+    let wasm: WasmKernels | null = null;
+    let buffer: ArrayBufferLike | null = null;
+    const pages = Math.ceil(Math.max(bytes, 1) / 65536);
+    if (mod && pages <= 32768) {
+      try {
+        const memory = new WebAssembly.Memory({ initial: pages });
+        const instance = new WebAssembly.Instance(mod, { env: { memory } });
+        wasm = instance.exports as unknown as WasmKernels;
+        buffer = memory.buffer;
+      } catch {
+        wasm = null;
+      }
+    }
+    this.wasm = wasm;
+    this.buffer = buffer ?? new ArrayBuffer(Math.max(bytes, 0));
+  }
+
+  /** A zeroed Float64Array of n elements in this arena, or on the heap when the arena is full. */
+  f64(n: number): Float64Array {
+    const bytes = n * 8;
+    if (this.top + bytes <= this.buffer.byteLength) {
+      const view = new Float64Array(this.buffer, this.top, n);
+      this.top += Math.ceil(bytes / ALIGN) * ALIGN;
+      return view;
+    }
+    return new Float64Array(n);
+  }
+
+  /** Do all these arrays live in this arena's WebAssembly memory? */
+  holds(...arrays: Float64Array[]): boolean {
+    if (!this.wasm) return false;
+    for (const a of arrays) if (a.buffer !== this.buffer) return false;
+    return true;
+  }
+}
+
+/** Bytes that `f64` calls of these sizes take in an arena. */
+export function arenaBytes(sizes: number[]): number {
+  let total = 0;
+  for (const n of sizes) total += Math.ceil((n * 8) / ALIGN) * ALIGN;
+  return total;
+}
