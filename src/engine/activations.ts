@@ -6,7 +6,11 @@
  */
 import type { Activation } from './spec';
 
-export function activate(kind: Activation, y: Float64Array, s: Float64Array, rows: number, cols: number, leak: number): void {
+/**
+ * s = σ(y) over rows × cols. For softmax, `lse` (when given) receives each row's log Σ_k e^(y_k),
+ * which the cross-entropy then reuses instead of exponentiating again.
+ */
+export function activate(kind: Activation, y: Float64Array, s: Float64Array, rows: number, cols: number, leak: number, lse?: Float64Array | null): void {
   const len = rows * cols;
   switch (kind) {
     case 'linear':
@@ -43,6 +47,7 @@ export function activate(kind: Activation, y: Float64Array, s: Float64Array, row
         }
         const inv = 1 / sum;
         for (let j = 0; j < cols; j++) s[o + j] *= inv;
+        if (lse) lse[r] = max + Math.log(sum);
       }
       break;
   }

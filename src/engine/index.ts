@@ -12,3 +12,5 @@ export * from './gradcheck';
 export * from './data';
 export * from './stepper';
 export * from './memory';
+export * from './validate';
+export * from './resolve';

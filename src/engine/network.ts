@@ -131,6 +131,8 @@ export interface LayerBuffers {
   readonly GY: Float64Array;
   /** δ^l per example. */
   readonly D: Float64Array;
+  /** Softmax layers: log Σ_k e^(y_k) per example (reused by the cross-entropy). */
+  readonly lse: Float64Array | null;
 }
 
 function createWorkspaceBuffers(spec: ResolvedNetwork, capacity: number, f64: Alloc) {
@@ -159,6 +161,7 @@ function createWorkspaceBuffers(spec: ResolvedNetwork, capacity: number, f64: Al
       G: f64(len),
       GY: bn ? f64(len) : D,
       D,
+      lse: s.activation === 'softmax' ? f64(capacity) : null,
     };
   });
   return { X, T, costs, layers };
@@ -235,7 +238,7 @@ export function forwardLayer(model: Model, ws: Workspace, i: number, opts: Forwa
     gemmNT(m, n, k, Ain, p.W, p.b, buf.Z);
   }
   if (s.batchNorm) batchNormForward(p, buf, m, n, opts.training, opts.trackRunningStats !== false);
-  activate(s.activation, buf.Y, buf.S, m, n, s.leak);
+  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse);
   const len = m * n;
   if (s.residual) {
     const A = buf.A;
@@ -337,12 +340,8 @@ export function computeLoss(model: Model, ws: Workspace): number {
         }
         break;
       case 'cross-entropy': {
-        // −Σ t log softmax(y), computed as log-sum-exp for stability.
-        let max = -Infinity;
-        for (let j = 0; j < n; j++) if (Y[o + j] > max) max = Y[o + j];
-        let sum = 0;
-        for (let j = 0; j < n; j++) sum += Math.exp(Y[o + j] - max);
-        const lse = max + Math.log(sum);
+        // −Σ t log softmax(y) = −Σ t (y − log Σ e^y), with log Σ e^y from the softmax (stable).
+        const lse = last.lse![x];
         for (let j = 0; j < n; j++) {
           const t = T[o + j];
           if (t !== 0) c -= t * (Y[o + j] - lse);

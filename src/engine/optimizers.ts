@@ -63,6 +63,10 @@ export function optimizerStep(opt: ResolvedOptimizer, theta: Float64Array, grad:
     case 'nesterov': {
       const mu = opt.momentum;
       const buf = state.momentum;
+      if (!buf && wd === 0) {
+        for (let i = 0; i < n; i++) theta[i] -= lr * grad[i]; // plain SGD
+        break;
+      }
       const first = state.step === 0;
       const damp = 1 - opt.dampening;
       for (let i = 0; i < n; i++) {

@@ -5,6 +5,22 @@
  * The schema is what the editor uses for completion and hovers; the engine's own validator
  * (`validate.ts`) gives the precise, located messages and checks what a schema cannot
  * (shapes against sizes, softmax with MSE, data against the input size, …).
+ *
+ * Example — Mazur's "A Step by Step Backpropagation Example" (2-2-2, sigmoid, ½Σ(y−a)², η = 0.5):
+ * ```json
+ * {
+ *   "name": "Mazur 2-2-2",
+ *   "layers": [
+ *     { "size": 2 },
+ *     { "size": 2, "activation": "sigmoid", "weights": [[0.15, 0.20], [0.25, 0.30]], "biases": [0.35, 0.35] },
+ *     { "size": 2, "activation": "sigmoid", "weights": [[0.40, 0.45], [0.50, 0.55]], "biases": [0.60, 0.60] }
+ *   ],
+ *   "loss": "mse",
+ *   "optimizer": { "type": "sgd", "learningRate": 0.5 },
+ *   "training": { "batchSize": 1, "epochs": 1, "trainBiases": false },
+ *   "data": { "inputs": [[0.05, 0.10]], "targets": [[0.01, 0.99]] }
+ * }
+ * ```
  */
 import { Type, type Static } from '@sinclair/typebox';
 
