@@ -4,20 +4,33 @@
  * sigmoid σ′ = s(1−s), tanh σ′ = 1−s², relu σ′ = [y > 0] (0 at y = 0, as PyTorch), leaky-relu
  * σ′ = 1 or the leak.
  */
+import { expPoly } from './expm';
+import type { WasmKernels } from './memory';
 import type { Activation } from './spec';
 
 /**
  * s = σ(y) over rows × cols. For softmax, `lse` (when given) receives each row's log Σ_k e^(y_k),
  * which the cross-entropy then reuses instead of exponentiating again.
  */
-export function activate(kind: Activation, y: Float64Array, s: Float64Array, rows: number, cols: number, leak: number, lse?: Float64Array | null): void {
+export function activate(
+  kind: Activation,
+  y: Float64Array,
+  s: Float64Array,
+  rows: number,
+  cols: number,
+  leak: number,
+  lse?: Float64Array | null,
+  /** The SIMD kernels, when y and s live in their memory (same bits as the loops below). */
+  wasm?: WasmKernels | null,
+): void {
   const len = rows * cols;
   switch (kind) {
     case 'linear':
       if (s !== y) s.set(y.subarray(0, len));
       break;
     case 'sigmoid':
-      for (let i = 0; i < len; i++) s[i] = 1 / (1 + Math.exp(-y[i]));
+      if (wasm) wasm.sigmoid(y.byteOffset, s.byteOffset, len);
+      else for (let i = 0; i < len; i++) s[i] = 1 / (1 + expPoly(-y[i]));
       break;
     case 'tanh':
       for (let i = 0; i < len; i++) s[i] = Math.tanh(y[i]);
@@ -34,24 +47,32 @@ export function activate(kind: Activation, y: Float64Array, s: Float64Array, row
         s[i] = v > 0 ? v : leak * v;
       }
       break;
-    case 'softmax':
+    case 'softmax': {
+      // s = e^(y − max) per row, then normalized; the exponentials run in one SIMD call when possible.
+      const maxes = rows <= 256 ? SOFTMAX_MAX.subarray(0, rows) : new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
         const o = r * cols;
         let max = -Infinity;
         for (let j = 0; j < cols; j++) if (y[o + j] > max) max = y[o + j];
+        maxes[r] = max;
+        for (let j = 0; j < cols; j++) s[o + j] = y[o + j] - max;
+      }
+      if (wasm) wasm.exp(s.byteOffset, len);
+      else for (let i = 0; i < len; i++) s[i] = expPoly(s[i]);
+      for (let r = 0; r < rows; r++) {
+        const o = r * cols;
         let sum = 0;
-        for (let j = 0; j < cols; j++) {
-          const e = Math.exp(y[o + j] - max);
-          s[o + j] = e;
-          sum += e;
-        }
+        for (let j = 0; j < cols; j++) sum += s[o + j];
         const inv = 1 / sum;
         for (let j = 0; j < cols; j++) s[o + j] *= inv;
-        if (lse) lse[r] = max + Math.log(sum);
+        if (lse) lse[r] = maxes[r] + Math.log(sum);
       }
       break;
+    }
   }
 }
+
+const SOFTMAX_MAX = new Float64Array(256);
 
 /** σ′ at one element, from y (pre-activation) and s = σ(y). Not defined for softmax (a Jacobian). */
 export function derivativeAt(kind: Activation, y: number, s: number, leak: number): number {

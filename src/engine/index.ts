@@ -14,3 +14,4 @@ export * from './stepper';
 export * from './memory';
 export * from './validate';
 export * from './resolve';
+export * from './expm';

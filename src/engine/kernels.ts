@@ -181,10 +181,3 @@ export function gemmTN(m: number, n: number, k: number, A: Float64Array, B: Floa
   }
 }
 
-/** out (k × n) = Wᵀ for W (n × k), both row-major. */
-export function transpose(W: Float64Array, n: number, k: number, out: Float64Array): void {
-  for (let j = 0; j < n; j++) {
-    const row = j * k;
-    for (let p = 0; p < k; p++) out[p * n + j] = W[row + p];
-  }
-}

@@ -8,8 +8,16 @@
 import { KERNELS_WASM_BASE64 } from './wasm/kernels.wasm';
 
 export interface WasmKernels {
-  /** C[i,j] = scale·(Σ_p A[i·sai + p·sap]·B[p·ldb + j] [+ bias[j]]), pointers in bytes. */
-  gemm(m: number, n: number, k: number, A: number, sai: number, sap: number, B: number, ldb: number, C: number, bias: number, hasBias: number, scale: number): void;
+  /** Copy B (element (p, j) at B + 8·(p·sbp + j·sbj), p < k, j < n) into column panels at P. */
+  pack(B: number, sbp: number, sbj: number, k: number, n: number, P: number): void;
+  /** C[i,j] = scale·(Σ_p A[i·sai + p·sap]·B[p, j] [+ bias[j]]) with B packed at P; pointers in bytes. */
+  gemm(m: number, n: number, k: number, A: number, sai: number, sap: number, P: number, C: number, bias: number, hasBias: number, scale: number): void;
+  /** S = 1 / (1 + e^(−Y)) over n elements (e^x as expPoly in expm.ts). */
+  sigmoid(Y: number, S: number, n: number): void;
+  /** X = e^X in place over n elements. */
+  exp(X: number, n: number): void;
+  /** Y = Y − a·X over n elements. */
+  axmy(a: number, X: number, Y: number, n: number): void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

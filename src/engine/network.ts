@@ -14,7 +14,7 @@
  * as δ_x = ∂C_x/∂z_x (with batch normalization: m·∂C/∂z_x, which is the same thing without it).
  */
 import { activate, multiplyByDerivative } from './activations';
-import { gemmNN, gemmNT, gemmTN, transpose } from './kernels';
+import { gemmNN, gemmNT, gemmTN } from './kernels';
 import { Arena, arenaBytes } from './memory';
 import { STREAM, hash32, streamKey } from './rng';
 import type { Dataset, LossKind, ResolvedLayer, ResolvedNetwork } from './spec';
@@ -23,8 +23,6 @@ import type { Dataset, LossKind, ResolvedLayer, ResolvedNetwork } from './spec';
 export interface LayerParams {
   readonly spec: ResolvedLayer;
   readonly W: Float64Array;
-  /** Wᵀ (n_in × n), refreshed before each forward pass that runs the SIMD kernel. */
-  readonly Wt: Float64Array;
   readonly b: Float64Array;
   readonly dW: Float64Array;
   readonly db: Float64Array;
@@ -44,7 +42,6 @@ function createParams(l: ResolvedLayer, f64: Alloc): LayerParams {
   return {
     spec: l,
     W: f64(l.weights.length),
-    Wt: f64(l.weights.length),
     b: f64(l.size),
     dW: f64(l.weights.length),
     db: f64(l.size),
@@ -81,14 +78,21 @@ export class Model {
   readonly outputSize: number;
   readonly loss: LossKind;
   readonly arena: Arena;
+  /** Scratch for the SIMD kernel's packed right-hand operand (in the arena when it fits). */
+  readonly packed: Float64Array;
 
   constructor(readonly spec: ResolvedNetwork, options: ModelOptions = {}) {
     this.inputSize = spec.inputSize;
     this.loss = spec.loss;
-    const sizes = sizesOf((f64) => spec.layers.map((l) => createParams(l, f64)));
-    for (const cap of options.workspaces ?? []) sizes.push(...sizesOf((f64) => createWorkspaceBuffers(spec, cap, f64)));
+    const caps = options.workspaces ?? [];
+    const maxCap = Math.max(0, ...caps);
+    // The packed operand is W (n × n_in) in the forward and backward passes, a^(l−1) (m × n_in) for ∂C/∂W.
+    const packSize = Math.max(0, ...spec.layers.map((l) => Math.max(l.size, maxCap) * l.inputSize));
+    const sizes = [packSize, ...sizesOf((f64) => spec.layers.map((l) => createParams(l, f64)))];
+    for (const cap of caps) sizes.push(...sizesOf((f64) => createWorkspaceBuffers(spec, cap, f64)));
     this.arena = new Arena(arenaBytes(sizes), options.wasm ?? true);
     const f64 = (n: number) => this.arena.f64(n);
+    this.packed = f64(packSize);
     this.layers = spec.layers.map((l) => {
       const p = createParams(l, f64);
       p.W.set(l.weights);
@@ -231,14 +235,15 @@ export function forwardLayer(model: Model, ws: Workspace, i: number, opts: Forwa
   const k = s.inputSize;
   const Ain = ws.input(i);
   const arena = model.arena;
-  if (m * n * k >= WASM_MIN_WORK && arena.holds(Ain, p.W, p.Wt, p.b, buf.Z)) {
-    transpose(p.W, n, k, p.Wt);
-    arena.wasm!.gemm(m, n, k, Ain.byteOffset, k, 1, p.Wt.byteOffset, n, buf.Z.byteOffset, p.b.byteOffset, 1, 1);
+  if (m * n * k >= WASM_MIN_WORK && arena.holds(Ain, p.W, p.b, buf.Z, model.packed) && model.packed.length >= n * k) {
+    const w = arena.wasm!;
+    w.pack(p.W.byteOffset, 1, k, k, n, model.packed.byteOffset); // B = Wᵀ: element (p, j) = W[j·k + p]
+    w.gemm(m, n, k, Ain.byteOffset, k, 1, model.packed.byteOffset, buf.Z.byteOffset, p.b.byteOffset, 1, 1);
   } else {
     gemmNT(m, n, k, Ain, p.W, p.b, buf.Z);
   }
   if (s.batchNorm) batchNormForward(p, buf, m, n, opts.training, opts.trackRunningStats !== false);
-  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse);
+  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse, arena.holds(buf.Y, buf.S) ? arena.wasm : null);
   const len = m * n;
   if (s.residual) {
     const A = buf.A;
@@ -395,8 +400,10 @@ export function deltaLayer(model: Model, ws: Workspace, i: number): void {
     const G = buf.G;
     const na = above.spec.size;
     const arena = model.arena;
-    if (m * na * n >= WASM_MIN_WORK && arena.holds(aboveBuf.D, above.W, G)) {
-      arena.wasm!.gemm(m, n, na, aboveBuf.D.byteOffset, na, 1, above.W.byteOffset, n, G.byteOffset, 0, 0, 1);
+    if (m * na * n >= WASM_MIN_WORK && arena.holds(aboveBuf.D, above.W, G, model.packed) && model.packed.length >= na * n) {
+      const w = arena.wasm!;
+      w.pack(above.W.byteOffset, n, 1, na, n, model.packed.byteOffset); // B = W^(l+1) (n_(l+1) × n)
+      w.gemm(m, n, na, aboveBuf.D.byteOffset, na, 1, model.packed.byteOffset, G.byteOffset, 0, 0, 1);
     } else {
       gemmNN(m, na, n, aboveBuf.D, above.W, G);
     }
@@ -458,8 +465,10 @@ export function gradientLayer(model: Model, ws: Workspace, i: number): void {
   const D = buf.D;
   const Ain = ws.input(i);
   const arena = model.arena;
-  if (m * n * k >= WASM_MIN_WORK && arena.holds(D, Ain, p.dW)) {
-    arena.wasm!.gemm(n, k, m, D.byteOffset, 1, n, Ain.byteOffset, k, p.dW.byteOffset, 0, 0, 1 / m);
+  if (m * n * k >= WASM_MIN_WORK && arena.holds(D, Ain, p.dW, model.packed) && model.packed.length >= m * k) {
+    const w = arena.wasm!;
+    w.pack(Ain.byteOffset, k, 1, m, k, model.packed.byteOffset); // B = a^(l−1) (m × n_in)
+    w.gemm(n, k, m, D.byteOffset, 1, n, model.packed.byteOffset, p.dW.byteOffset, 0, 0, 1 / m);
   } else {
     gemmTN(m, n, k, D, Ain, 1 / m, p.dW);
   }

@@ -11,6 +11,7 @@
  *             m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  m̂ = m/(1−β₁ᵗ);  v̂ = v/(1−β₂ᵗ)
  *             θ ← θ − η m̂/(√v̂ + ε)
  */
+import type { WasmKernels } from './memory';
 import type { ResolvedOptimizer } from './spec';
 
 /** Per-tensor optimizer state. Buffers exist only for the rules that use them. */
@@ -52,8 +53,11 @@ export function cloneOptimizerState(src: OptimizerState): OptimizerState {
   };
 }
 
-/** Apply one update to θ in place. `grad` is not modified. */
-export function optimizerStep(opt: ResolvedOptimizer, theta: Float64Array, grad: Float64Array, state: OptimizerState): void {
+/**
+ * Apply one update to θ in place. `grad` is not modified. `wasm` (when θ and g live in its memory)
+ * runs plain SGD as one SIMD loop, with the same bits.
+ */
+export function optimizerStep(opt: ResolvedOptimizer, theta: Float64Array, grad: Float64Array, state: OptimizerState, wasm?: WasmKernels | null): void {
   const n = theta.length;
   const lr = opt.learningRate;
   const wd = opt.weightDecay;
@@ -64,7 +68,9 @@ export function optimizerStep(opt: ResolvedOptimizer, theta: Float64Array, grad:
       const mu = opt.momentum;
       const buf = state.momentum;
       if (!buf && wd === 0) {
-        for (let i = 0; i < n; i++) theta[i] -= lr * grad[i]; // plain SGD
+        // Plain SGD: θ ← θ − η g.
+        if (wasm) wasm.axmy(lr, grad.byteOffset, theta.byteOffset, n);
+        else for (let i = 0; i < n; i++) theta[i] -= lr * grad[i];
         break;
       }
       const first = state.step === 0;

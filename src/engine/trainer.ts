@@ -451,7 +451,8 @@ export class Trainer {
       }
       case 'update': {
         const opt = this.net.optimizer;
-        for (const s of this.layerSlots[pos]) if (s.trainable) optimizerStep(opt, s.value, s.grad, s.state);
+        const arena = model.arena;
+        for (const s of this.layerSlots[pos]) if (s.trainable) optimizerStep(opt, s.value, s.grad, s.state, arena.holds(s.value, s.grad) ? arena.wasm : null);
         if (!withEvent) return null;
         const p = model.layers[pos];
         const [sw, sb] = this.layerSlots[pos];
