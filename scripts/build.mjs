@@ -24,7 +24,8 @@ const bundles = [
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
 
-const common = { bundle: true, sourcemap: true, target: 'es2022', minify, logLevel: 'warning', absWorkingDir: root };
+// Prefer packages' ES module builds (jsonc-parser's UMD build cannot be bundled).
+const common = { bundle: true, sourcemap: true, target: 'es2022', minify, logLevel: 'warning', absWorkingDir: root, mainFields: ['module', 'main'] };
 
 async function emitSchema() {
   // The schema's single source is src/engine/spec.ts; bundle it to a temporary module and run it.

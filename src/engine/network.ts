@@ -180,13 +180,20 @@ export class Workspace {
   readonly costs: Float64Array;
   /** Number of examples in the current batch. */
   m = 0;
+  /** Do this workspace, the model's parameters and its pack scratch all live in the SIMD kernel's memory? */
+  readonly simd: boolean;
 
   constructor(readonly model: Model, readonly capacity: number) {
-    const b = createWorkspaceBuffers(model.spec, capacity, (n) => model.arena.f64(n));
+    const arena = model.arena;
+    const b = createWorkspaceBuffers(model.spec, capacity, (n) => arena.f64(n));
     this.X = b.X;
     this.T = b.T;
     this.costs = b.costs;
     this.layers = b.layers;
+    const all: Float64Array[] = [b.X, b.T, b.costs, model.packed];
+    for (const l of b.layers) all.push(l.Z, l.Y, l.S, l.A, l.G, l.GY, l.D);
+    for (const p of model.layers) all.push(p.W, p.b, p.dW, p.db);
+    this.simd = arena.holds(...all);
   }
 
   /** Load examples `rows` of a dataset (row-major inputs/targets) as the current batch. */
@@ -235,7 +242,7 @@ export function forwardLayer(model: Model, ws: Workspace, i: number, opts: Forwa
   const k = s.inputSize;
   const Ain = ws.input(i);
   const arena = model.arena;
-  if (m * n * k >= WASM_MIN_WORK && arena.holds(Ain, p.W, p.b, buf.Z, model.packed) && model.packed.length >= n * k) {
+  if (ws.simd && m * n * k >= WASM_MIN_WORK && model.packed.length >= n * k) {
     const w = arena.wasm!;
     w.pack(p.W.byteOffset, 1, k, k, n, model.packed.byteOffset); // B = Wᵀ: element (p, j) = W[j·k + p]
     w.gemm(m, n, k, Ain.byteOffset, k, 1, model.packed.byteOffset, buf.Z.byteOffset, p.b.byteOffset, 1, 1);
@@ -243,8 +250,8 @@ export function forwardLayer(model: Model, ws: Workspace, i: number, opts: Forwa
     gemmNT(m, n, k, Ain, p.W, p.b, buf.Z);
   }
   if (s.batchNorm) batchNormForward(p, buf, m, n, opts.training, opts.trackRunningStats !== false);
-  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse, arena.holds(buf.Y, buf.S) ? arena.wasm : null);
   const len = m * n;
+  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse, ws.simd && len >= 4 ? arena.wasm : null);
   if (s.residual) {
     const A = buf.A;
     const S = buf.S;
@@ -400,7 +407,7 @@ export function deltaLayer(model: Model, ws: Workspace, i: number): void {
     const G = buf.G;
     const na = above.spec.size;
     const arena = model.arena;
-    if (m * na * n >= WASM_MIN_WORK && arena.holds(aboveBuf.D, above.W, G, model.packed) && model.packed.length >= na * n) {
+    if (ws.simd && m * na * n >= WASM_MIN_WORK && model.packed.length >= na * n) {
       const w = arena.wasm!;
       w.pack(above.W.byteOffset, n, 1, na, n, model.packed.byteOffset); // B = W^(l+1) (n_(l+1) × n)
       w.gemm(m, n, na, aboveBuf.D.byteOffset, na, 1, model.packed.byteOffset, G.byteOffset, 0, 0, 1);
@@ -465,7 +472,7 @@ export function gradientLayer(model: Model, ws: Workspace, i: number): void {
   const D = buf.D;
   const Ain = ws.input(i);
   const arena = model.arena;
-  if (m * n * k >= WASM_MIN_WORK && arena.holds(D, Ain, p.dW, model.packed) && model.packed.length >= m * k) {
+  if (ws.simd && m * n * k >= WASM_MIN_WORK && model.packed.length >= m * k) {
     const w = arena.wasm!;
     w.pack(Ain.byteOffset, k, 1, m, k, model.packed.byteOffset); // B = a^(l−1) (m × n_in)
     w.gemm(n, k, m, D.byteOffset, 1, n, model.packed.byteOffset, p.dW.byteOffset, 0, 0, 1 / m);

@@ -15,6 +15,7 @@
 import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation } from './network';
 import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
 import { permutation } from './rng';
+import type { WasmKernels } from './memory';
 import type { ResolvedNetwork } from './spec';
 
 /** Examples per chunk when evaluating a whole dataset. */
@@ -158,6 +159,8 @@ interface MicroStep {
 
 /** Per-tensor bookkeeping: value, gradient, optimizer state, whether it is trained. */
 interface Slot {
+  /** The SIMD kernels, when value and grad live in their memory. */
+  wasm: WasmKernels | null;
   value: Float64Array;
   grad: Float64Array;
   state: OptimizerState;
@@ -202,7 +205,8 @@ export class Trainer {
   private readonly epochHistory: { epoch: number; train: Evaluation; validation: Evaluation | null }[] = [];
 
   private readonly checkpoints = new Map<number, Snapshot>();
-  private checkpointInterval = 1;
+  private checkpointInterval: number;
+  private readonly checkpointBase: number;
   private readonly maxCheckpoints: number;
   private readonly recent: number;
   private readonly pool: Snapshot[] = [];
@@ -238,7 +242,8 @@ export class Trainer {
     this.model.layers.forEach((p, pos) => {
       const list: Slot[] = [];
       const add = (value: Float64Array, grad: Float64Array, trainable: boolean) => {
-        const slot = { value, grad, state: createOptimizerState(opt, value.length), trainable, layerPos: pos };
+        const arena = this.model.arena;
+        const slot = { value, grad, state: createOptimizerState(opt, value.length), trainable, layerPos: pos, wasm: arena.holds(value, grad) ? arena.wasm : null };
         this.slots.push(slot);
         list.push(slot);
       };
@@ -249,6 +254,8 @@ export class Trainer {
       this.layerSlots.push(list);
     });
 
+    this.checkpointBase = Math.max(1, Math.ceil(64 / this.batchSize));
+    this.checkpointInterval = this.checkpointBase;
     const snapBytes = this.snapshotBytes();
     this.recent = Math.max(1, options.recentCheckpoints ?? 8);
     this.maxCheckpoints = Math.max(2, Math.floor((options.historyBytes ?? 64 * 1024 * 1024) / snapBytes) - this.recent);
@@ -323,8 +330,11 @@ export class Trainer {
   /** Execute up to `count` micro-steps without building events (the fast path). Stops early on a non-finite value. */
   advance(count: number): { stopped: NonFinite | null } {
     const end = Math.min(this.totalSteps, this.done + count);
+    const P = this.program.length;
     while (this.done < end) {
-      this.exec(false);
+      const loc = this.locate(this.done + 1);
+      if (loc.micro && loc.index === 0 && this.done + P <= end) this.runBatch(loc.epoch, loc.batchInEpoch, loc.batchIndex);
+      else this.exec(false);
       if (this.pendingNonFinite) {
         const nf = this.pendingNonFinite;
         this.pendingNonFinite = null;
@@ -370,13 +380,74 @@ export class Trainer {
 
   private pendingNonFinite: NonFinite | null = null;
 
+  /** Result of the last loss, gradient and clip steps (for their events). */
+  private lastLoss = NaN;
+  private lastNorm = NaN;
+  private lastClip = { normBefore: NaN, scale: 1 };
+
+  /** The computation of one micro-step, shared by stepping and the whole-batch fast path. */
+  private compute(micro: MicroStep, batchIndex: number): void {
+    const model = this.model;
+    const ws = this.ws;
+    const pos = micro.pos;
+    switch (micro.phase) {
+      case 'forward':
+        forwardLayer(model, ws, pos, { training: true, seed: this.net.seed, batchNumber: batchIndex });
+        break;
+      case 'loss':
+        this.lastLoss = computeLoss(model, ws);
+        this.recordLoss(batchIndex, this.lastLoss);
+        break;
+      case 'delta':
+        deltaLayer(model, ws, pos);
+        break;
+      case 'gradient': {
+        gradientLayer(model, ws, pos);
+        let sq = 0;
+        const slots = this.layerSlots[pos];
+        for (let i = 0; i < slots.length; i++) sq += sumSquares(slots[i].grad);
+        const norm = Math.sqrt(sq);
+        this.lastNorm = norm;
+        this.recordNorm(batchIndex, pos, norm);
+        // A non-finite gradient is caught here, before the update that would spread it.
+        if (!Number.isFinite(norm)) this.pendingNonFinite = { phase: 'gradient', layer: pos + 2, quantity: 'gradient' };
+        break;
+      }
+      case 'clip':
+        this.lastClip = this.clip();
+        break;
+      case 'update': {
+        const opt = this.net.optimizer;
+        const slots = this.layerSlots[pos];
+        for (let i = 0; i < slots.length; i++) {
+          const s = slots[i];
+          if (s.trainable) optimizerStep(opt, s.value, s.grad, s.state, s.wasm);
+        }
+        break;
+      }
+      case 'epoch-end':
+        break;
+    }
+  }
+
+  /** Run a whole mini-batch program without events. Stops after a gradient step that found a NaN. */
+  private runBatch(epoch: number, batchInEpoch: number, batchIndex: number): void {
+    this.maybeCheckpoint(batchIndex);
+    this.loadBatch(epoch, batchInEpoch);
+    const program = this.program;
+    for (let k = 0; k < program.length; k++) {
+      this.compute(program[k], batchIndex);
+      this.done++;
+      if (this.pendingNonFinite) return;
+    }
+  }
+
   private exec(withEvent: boolean): StepEvent | null {
     const stepNo = this.done + 1;
     const loc = this.locate(stepNo);
     const micro = loc.micro;
     const ws = this.ws;
     const model = this.model;
-    const seed = this.net.seed;
     if (micro && loc.index === 0) {
       // A mini-batch starts: checkpoint (when due), then load its examples.
       this.maybeCheckpoint(loc.batchIndex);
@@ -394,69 +465,45 @@ export class Trainer {
       if (!withEvent) return null;
       return { kind: 'epoch-end', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, train, validation };
     }
+    this.compute(micro, loc.batchIndex);
+    if (!withEvent) return null;
     const pos = micro.pos;
     const layer = pos + 2;
     const m = ws.m;
+    const common = { step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples };
     switch (micro.phase) {
       case 'forward': {
-        forwardLayer(model, ws, pos, { training: true, seed, batchNumber: loc.batchIndex });
         const buf = ws.layers[pos];
         const n = model.layers[pos].spec.size;
-        if (!withEvent) return null;
         const nf = firstNonFinite(buf.Z, buf.A, m * n);
-        const nonFinite = nf ? { phase: 'forward' as const, layer, quantity: nf } : null;
         const act = model.layers[pos].spec.activation;
         const deadShare = act === 'relu' || act === 'leaky-relu' ? deadShareOf(buf.Y, m, n) : 0;
-        return { kind: 'forward', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite, layer, z: buf.Z.subarray(0, m * n), a: buf.A.subarray(0, m * n), deadShare };
+        return { kind: 'forward', ...common, nonFinite: nf ? { phase: 'forward', layer, quantity: nf } : null, layer, z: buf.Z.subarray(0, m * n), a: buf.A.subarray(0, m * n), deadShare };
       }
       case 'loss': {
-        const loss = computeLoss(model, ws);
-        this.recordLoss(loc.batchIndex, loss);
+        const loss = this.lastLoss;
         const rising = this.emaCount > 3 && this.ema > this.health.risingFactor * this.bestEma;
         const nonFinite = Number.isFinite(loss) ? null : { phase: 'loss' as const, layer: null, quantity: 'loss' as const };
-        if (!withEvent) return null;
-        return { kind: 'loss', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite, loss, costs: ws.costs.subarray(0, m), rising };
+        return { kind: 'loss', ...common, nonFinite, loss, costs: ws.costs.subarray(0, m), rising };
       }
       case 'delta': {
-        deltaLayer(model, ws, pos);
-        if (!withEvent) return null;
         const n = model.layers[pos].spec.size;
         const D = ws.layers[pos].D;
         const nf = firstNonFinite(D, D, m * n);
-        return {
-          kind: 'delta', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples,
-          nonFinite: nf ? { phase: 'delta', layer, quantity: 'delta' } : null,
-          layer, rule: pos === model.layers.length - 1 ? 'BP1' : 'BP2', delta: D.subarray(0, m * n),
-        };
+        return { kind: 'delta', ...common, nonFinite: nf ? { phase: 'delta', layer, quantity: 'delta' } : null, layer, rule: pos === model.layers.length - 1 ? 'BP1' : 'BP2', delta: D.subarray(0, m * n) };
       }
       case 'gradient': {
-        gradientLayer(model, ws, pos);
-        let sq = 0;
-        for (const s of this.layerSlots[pos]) sq += sumSquares(s.grad);
-        const norm = Math.sqrt(sq);
-        this.recordNorm(loc.batchIndex, pos, norm);
-        const nonFinite = Number.isFinite(norm) ? null : { phase: 'gradient' as const, layer, quantity: 'gradient' as const };
-        if (nonFinite) this.pendingNonFinite = nonFinite; // caught before the update that would spread it
-        if (!withEvent) return null;
+        const norm = this.lastNorm;
         const p = model.layers[pos];
-        return {
-          kind: 'gradient', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite,
-          layer, dW: p.dW, db: p.db, norm, exploding: norm > this.health.explodingNorm, vanishing: norm < this.health.vanishingNorm,
-        };
+        const nonFinite = Number.isFinite(norm) ? null : { phase: 'gradient' as const, layer, quantity: 'gradient' as const };
+        return { kind: 'gradient', ...common, nonFinite, layer, dW: p.dW, db: p.db, norm, exploding: norm > this.health.explodingNorm, vanishing: norm < this.health.vanishingNorm };
       }
-      case 'clip': {
-        const { normBefore, scale } = this.clip();
-        if (!withEvent) return null;
-        return { kind: 'clip', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, normBefore, scale };
-      }
+      case 'clip':
+        return { kind: 'clip', ...common, nonFinite: null, ...this.lastClip };
       case 'update': {
-        const opt = this.net.optimizer;
-        const arena = model.arena;
-        for (const s of this.layerSlots[pos]) if (s.trainable) optimizerStep(opt, s.value, s.grad, s.state, arena.holds(s.value, s.grad) ? arena.wasm : null);
-        if (!withEvent) return null;
         const p = model.layers[pos];
         const [sw, sb] = this.layerSlots[pos];
-        return { kind: 'update', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, layer, W: p.W, b: p.b, stateW: sw.state, stateB: sb.state };
+        return { kind: 'update', ...common, nonFinite: null, layer, W: p.W, b: p.b, stateW: sw.state, stateB: sb.state };
       }
       default:
         return null;
@@ -605,9 +652,14 @@ export class Trainer {
   }
 
   private maybeCheckpoint(batchIndex: number): void {
-    if (this.checkpoints.has(batchIndex)) return;
+    // Checkpoints sit on a grid of `checkpointBase` batches (sized so that copying the parameters
+    // costs little next to training them), thinned further when the memory budget is reached.
+    if (batchIndex % this.checkpointBase !== 0 || this.checkpoints.has(batchIndex)) return;
     this.saveCheckpoint(batchIndex);
-    this.thin(batchIndex);
+    // The checkpoint that just left the "recent" window stays only if it is on the interval grid.
+    const old = batchIndex - this.recent * this.checkpointBase;
+    if (old > 0 && old % this.checkpointInterval !== 0 && this.checkpoints.has(old)) this.release(old);
+    if (this.checkpoints.size > this.maxCheckpoints + this.recent) this.thin(batchIndex);
   }
 
   private saveCheckpoint(batchIndex: number): void {
@@ -642,15 +694,13 @@ export class Trainer {
     return { batchIndex: 0, params, optim, ema: NaN, bestEma: Infinity, emaCount: 0, lossCount: 0, epochCount: 0 };
   }
 
-  /** Keep batch 0, multiples of the interval and the most recent few; double the interval when over budget. */
+  /** Over budget: double the grid interval (keeping batch 0 and the recent window) until it fits. Amortized O(1). */
   private thin(latest: number): void {
-    const keep = (b: number) => b === 0 || b % this.checkpointInterval === 0 || b > latest - this.recent;
-    for (const b of [...this.checkpoints.keys()]) {
-      if (!keep(b)) this.release(b);
-    }
     while (this.checkpoints.size > this.maxCheckpoints + this.recent) {
       this.checkpointInterval *= 2;
-      for (const b of [...this.checkpoints.keys()]) if (!keep(b)) this.release(b);
+      for (const b of [...this.checkpoints.keys()]) {
+        if (b !== 0 && b % this.checkpointInterval !== 0 && b <= latest - this.recent * this.checkpointBase) this.release(b);
+      }
     }
   }
 
@@ -689,8 +739,8 @@ export class Trainer {
   }
 
   /** Number of checkpoints held and the bytes they occupy (for the memory budget). */
-  get checkpointStats(): { count: number; bytes: number; interval: number } {
-    return { count: this.checkpoints.size, bytes: (this.checkpoints.size + this.pool.length) * this.snapshotBytes(), interval: this.checkpointInterval };
+  get checkpointStats(): { count: number; bytes: number; interval: number; base: number } {
+    return { count: this.checkpoints.size, bytes: (this.checkpoints.size + this.pool.length) * this.snapshotBytes(), interval: this.checkpointInterval, base: this.checkpointBase };
   }
 }
 

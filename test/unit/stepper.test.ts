@@ -128,7 +128,7 @@ test('step back returns to identical bits, then forward again replays identical 
 
 test('checkpoint memory stays bounded over 100,000 steps and step back still works', () => {
   const net = mazur(true, 10001); // 10 micro-steps per epoch
-  const budget = 64 * 1024;
+  const budget = 16 * 1024;
   const t = new Trainer(net, { historyBytes: budget });
   const before = process.memoryUsage();
   let last: StepEvent | null = null;
@@ -136,7 +136,7 @@ test('checkpoint memory stays bounded over 100,000 steps and step back still wor
   assert.ok(last);
   const stats = t.checkpointStats;
   assert.ok(stats.bytes <= budget + 16 * 1024, `checkpoints use ${stats.bytes} bytes`);
-  assert.ok(stats.interval > 1, 'checkpoints were thinned');
+  assert.ok(stats.interval > stats.base, `checkpoints were thinned (grid ${stats.base}, now every ${stats.interval} batches)`);
   const after = process.memoryUsage();
   assert.ok(after.arrayBuffers - before.arrayBuffers < 8 * 1024 * 1024, `array buffers grew by ${after.arrayBuffers - before.arrayBuffers}`);
   // Reference: a second trainer run straight to step 50,000 without events.
