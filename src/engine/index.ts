@@ -15,3 +15,4 @@ export * from './memory';
 export * from './validate';
 export * from './resolve';
 export * from './expm';
+export * from './series';

@@ -231,6 +231,8 @@ export interface ForwardOptions {
  * WebAssembly would cost more than it saves. Both kernels give bit-identical results.
  */
 export const WASM_MIN_WORK = 512;
+/** Element-wise work (activations, updates) below this many values also stays in JavaScript. */
+export const WASM_MIN_ELEMENTS = 32;
 
 /** Forward through computing layer i (0-based; layer l = i + 2 in the notation). */
 export function forwardLayer(model: Model, ws: Workspace, i: number, opts: ForwardOptions): void {
@@ -251,7 +253,7 @@ export function forwardLayer(model: Model, ws: Workspace, i: number, opts: Forwa
   }
   if (s.batchNorm) batchNormForward(p, buf, m, n, opts.training, opts.trackRunningStats !== false);
   const len = m * n;
-  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse, ws.simd && len >= 4 ? arena.wasm : null);
+  activate(s.activation, buf.Y, buf.S, m, n, s.leak, buf.lse, ws.simd && len >= WASM_MIN_ELEMENTS ? arena.wasm : null);
   if (s.residual) {
     const A = buf.A;
     const S = buf.S;

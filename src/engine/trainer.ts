@@ -12,9 +12,10 @@
  * deterministically: every random draw is a pure function of (seed, epoch, batch, layer, index),
  * so the replay reproduces the same bits.
  */
-import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation } from './network';
+import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation, type ForwardOptions, WASM_MIN_ELEMENTS } from './network';
 import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
 import { permutation } from './rng';
+import { Series } from './series';
 import type { WasmKernels } from './memory';
 import type { ResolvedNetwork } from './spec';
 
@@ -202,7 +203,8 @@ export class Trainer {
   private lossHistory = new Float64Array(1024);
   private normHistory: Float64Array;
   private lossCount = 0;
-  private readonly epochHistory: { epoch: number; train: Evaluation; validation: Evaluation | null }[] = [];
+  /** Per epoch: train loss, accuracy, count, validation loss, accuracy, count (count −1: no validation data). */
+  private readonly epochHistory = new Series(6, 16);
 
   private readonly checkpoints = new Map<number, Snapshot>();
   private checkpointInterval: number;
@@ -220,6 +222,7 @@ export class Trainer {
     this.ws = new Workspace(this.model, this.batchSize);
     this.health = { ...DEFAULT_HEALTH, ...options.health };
     this.evaluateEpochs = options.evaluateEpochs ?? true;
+    this.forwardOptions.seed = net.seed;
     this.perm = new Uint32Array(net.train.count);
     this.batchRows = new Uint32Array(this.batchSize);
 
@@ -243,7 +246,7 @@ export class Trainer {
       const list: Slot[] = [];
       const add = (value: Float64Array, grad: Float64Array, trainable: boolean) => {
         const arena = this.model.arena;
-        const slot = { value, grad, state: createOptimizerState(opt, value.length), trainable, layerPos: pos, wasm: arena.holds(value, grad) ? arena.wasm : null };
+        const slot = { value, grad, state: createOptimizerState(opt, value.length), trainable, layerPos: pos, wasm: arena.holds(value, grad) && value.length >= WASM_MIN_ELEMENTS ? arena.wasm : null };
         this.slots.push(slot);
         list.push(slot);
       };
@@ -331,13 +334,26 @@ export class Trainer {
   advance(count: number): { stopped: NonFinite | null } {
     const end = Math.min(this.totalSteps, this.done + count);
     const P = this.program.length;
+    const B = this.batchesPerEpoch;
     while (this.done < end) {
       const loc = this.locate(this.done + 1);
-      if (loc.micro && loc.index === 0 && this.done + P <= end) this.runBatch(loc.epoch, loc.batchInEpoch, loc.batchIndex);
-      else this.exec(false);
+      if (loc.micro && loc.index === 0 && this.done + P <= end) {
+        // Whole mini-batches, walking the position forward without decoding it again.
+        const epoch = loc.epoch;
+        let b = loc.batchInEpoch;
+        while (this.done + P <= end && b < B) {
+          this.runBatch(epoch, b, epoch * B + b);
+          if (this.pendingNonFinite) break;
+          b++;
+        }
+        if (b === B && this.done < end && !this.pendingNonFinite) this.exec(false); // the epoch's end
+      } else {
+        this.exec(false);
+      }
       if (this.pendingNonFinite) {
         const nf = this.pendingNonFinite;
         this.pendingNonFinite = null;
+        this.lastEvent = null;
         return { stopped: nf };
       }
     }
@@ -380,6 +396,8 @@ export class Trainer {
 
   private pendingNonFinite: NonFinite | null = null;
 
+  private readonly forwardOptions: ForwardOptions = { training: true, seed: 0, batchNumber: 0 };
+
   /** Result of the last loss, gradient and clip steps (for their events). */
   private lastLoss = NaN;
   private lastNorm = NaN;
@@ -392,7 +410,8 @@ export class Trainer {
     const pos = micro.pos;
     switch (micro.phase) {
       case 'forward':
-        forwardLayer(model, ws, pos, { training: true, seed: this.net.seed, batchNumber: batchIndex });
+        this.forwardOptions.batchNumber = batchIndex;
+        forwardLayer(model, ws, pos, this.forwardOptions);
         break;
       case 'loss':
         this.lastLoss = computeLoss(model, ws);
@@ -457,12 +476,22 @@ export class Trainer {
     const epoch = loc.epoch + 1;
     const batch = loc.batchInEpoch + 1;
     if (!micro) {
-      const none: Evaluation = { loss: NaN, accuracy: NaN, count: 0 };
-      const train = this.evaluateEpochs ? evaluate(model, this.evaluationWorkspace(), this.net.train) : none;
-      const validation = this.net.validation.count > 0 && this.evaluateEpochs ? evaluate(model, this.evaluationWorkspace(), this.net.validation) : null;
-      this.epochHistory.length = loc.epoch;
-      this.epochHistory.push({ epoch, train, validation });
+      const h = this.epochHistory;
+      h.truncate(loc.epoch);
+      if (this.evaluateEpochs) {
+        const train = evaluate(model, this.evaluationWorkspace(), this.net.train);
+        h.set(loc.epoch, 0, train.loss);
+        h.set(loc.epoch, 1, train.accuracy);
+        h.set(loc.epoch, 2, train.count);
+        const validation = this.net.validation.count > 0 ? evaluate(model, this.evaluationWorkspace(), this.net.validation) : null;
+        h.set(loc.epoch, 3, validation ? validation.loss : NaN);
+        h.set(loc.epoch, 4, validation ? validation.accuracy : NaN);
+        h.set(loc.epoch, 5, validation ? validation.count : -1);
+      } else {
+        for (let f = 0; f < 6; f++) h.set(loc.epoch, f, f === 5 ? -1 : NaN);
+      }
       if (!withEvent) return null;
+      const { train, validation } = this.epochResult(loc.epoch);
       return { kind: 'epoch-end', step: stepNo, epoch, batch, batchIndex: loc.batchIndex, examples: this.examples, nonFinite: null, train, validation };
     }
     this.compute(micro, loc.batchIndex);
@@ -593,8 +622,19 @@ export class Trainer {
     for (let b = 0; b < this.lossCount; b++) out[b] = this.normHistory[b * K + layer - 2];
     return out;
   }
-  get epochResults(): readonly { epoch: number; train: Evaluation; validation: Evaluation | null }[] {
-    return this.epochHistory;
+  /** Loss and accuracy at the end of each epoch so far (NaN when evaluation is off). */
+  get epochResults(): { epoch: number; train: Evaluation; validation: Evaluation | null }[] {
+    const out = [];
+    for (let e = 0; e < this.epochHistory.length; e++) out.push(this.epochResult(e));
+    return out;
+  }
+
+  /** The evaluation at the end of epoch e (0-based). */
+  epochResult(e: number): { epoch: number; train: Evaluation; validation: Evaluation | null } {
+    const h = this.epochHistory;
+    const train = { loss: h.get(e, 0), accuracy: h.get(e, 1), count: h.get(e, 2) };
+    const validation = h.get(e, 5) < 0 ? null : { loss: h.get(e, 3), accuracy: h.get(e, 4), count: h.get(e, 5) };
+    return { epoch: e + 1, train, validation };
   }
 
   // ------------------------------------------------------------------------------------------
@@ -728,7 +768,7 @@ export class Trainer {
     this.bestEma = snap.bestEma;
     this.emaCount = snap.emaCount;
     this.lossCount = snap.lossCount;
-    this.epochHistory.length = snap.epochCount;
+    this.epochHistory.truncate(snap.epochCount);
     const e = Math.floor(best / this.batchesPerEpoch);
     const b = best - e * this.batchesPerEpoch;
     this.done = e * this.stepsPerEpoch + b * this.program.length;
