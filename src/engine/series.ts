@@ -45,3 +45,75 @@ export class Series {
     return this.data.byteLength;
   }
 }
+
+/**
+ * Per-mini-batch metrics with bounded memory: every batch is kept until `capacity` records are
+ * held, then every other record is dropped and only every (2·stride)-th batch is kept from then on.
+ * A plot of a long run thus has at most `capacity` points, evenly spaced.
+ */
+export class BatchHistory {
+  private data: Float64Array;
+  private n = 0;
+  /** Batches per record. */
+  stride = 1;
+
+  constructor(readonly width: number, readonly capacity = 65536) {
+    this.data = new Float64Array(Math.min(capacity, 1024) * width);
+  }
+
+  /** Number of records held. */
+  get length(): number {
+    return this.n;
+  }
+
+  record(batchIndex: number, field: number, value: number): void {
+    if (batchIndex % this.stride !== 0) return;
+    let r = batchIndex / this.stride;
+    if (r >= this.capacity) {
+      this.compact();
+      if (batchIndex % this.stride !== 0) return;
+      r = batchIndex / this.stride;
+    }
+    const need = (r + 1) * this.width;
+    if (need > this.data.length) {
+      const next = new Float64Array(Math.min(this.capacity * this.width, Math.max(need, this.data.length * 2)));
+      next.set(this.data.subarray(0, this.n * this.width));
+      this.data = next;
+    }
+    if (r >= this.n) {
+      // A new record: fields not written yet read as NaN.
+      this.data.fill(NaN, this.n * this.width, (r + 1) * this.width);
+      this.n = r + 1;
+    }
+    this.data[r * this.width + field] = value;
+  }
+
+  private compact(): void {
+    const w = this.width;
+    const half = Math.ceil(this.n / 2);
+    for (let r = 0; r < half; r++) this.data.copyWithin(r * w, 2 * r * w, 2 * r * w + w);
+    this.n = half;
+    this.stride *= 2;
+  }
+
+  /** Keep the records of batches before `batchCount`. */
+  truncate(batchCount: number): void {
+    const keep = Math.ceil(batchCount / this.stride);
+    if (keep < this.n) this.n = keep;
+  }
+
+  /** Batch indices and values of one field. */
+  samples(field: number): { batch: Float64Array; value: Float64Array } {
+    const batch = new Float64Array(this.n);
+    const value = new Float64Array(this.n);
+    for (let r = 0; r < this.n; r++) {
+      batch[r] = r * this.stride;
+      value[r] = this.data[r * this.width + field];
+    }
+    return { batch, value };
+  }
+
+  get bytes(): number {
+    return this.data.byteLength;
+  }
+}

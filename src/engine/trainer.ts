@@ -15,7 +15,7 @@
 import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation, type ForwardOptions, WASM_MIN_ELEMENTS } from './network';
 import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
 import { permutation } from './rng';
-import { Series } from './series';
+import { BatchHistory, Series } from './series';
 import type { WasmKernels } from './memory';
 import type { ResolvedNetwork } from './spec';
 
@@ -148,15 +148,24 @@ interface Snapshot {
   ema: number;
   bestEma: number;
   emaCount: number;
-  lossCount: number;
   epochCount: number;
 }
 
 interface MicroStep {
   phase: Phase;
+  /** The phase as a small integer, for the hot switch (index in PHASES). */
+  op: number;
   /** 0-based computing-layer position, or −1. */
   pos: number;
 }
+
+const OP_FORWARD = 0;
+const OP_LOSS = 1;
+const OP_DELTA = 2;
+const OP_GRADIENT = 3;
+const OP_CLIP = 4;
+const OP_UPDATE = 5;
+const micro = (phase: Phase, pos: number): MicroStep => ({ phase, op: PHASES.indexOf(phase), pos });
 
 /** Per-tensor bookkeeping: value, gradient, optimizer state, whether it is trained. */
 interface Slot {
@@ -200,9 +209,8 @@ export class Trainer {
   private emaCount = 0;
 
   /** History: batch losses (per batchIndex), gradient norms (per batchIndex × layer), epoch evaluations. */
-  private lossHistory = new Float64Array(1024);
-  private normHistory: Float64Array;
-  private lossCount = 0;
+  /** Per mini-batch: the loss, then each layer's gradient norm (bounded: see BatchHistory). */
+  private readonly history: BatchHistory;
   /** Per epoch: train loss, accuracy, count, validation loss, accuracy, count (count −1: no validation data). */
   private readonly epochHistory = new Series(6, 16);
 
@@ -228,16 +236,16 @@ export class Trainer {
 
     const K = this.model.layers.length;
     const program: MicroStep[] = [];
-    for (let i = 0; i < K; i++) program.push({ phase: 'forward', pos: i });
-    program.push({ phase: 'loss', pos: -1 });
-    for (let i = K - 1; i >= 0; i--) program.push({ phase: 'delta', pos: i });
-    for (let i = K - 1; i >= 0; i--) program.push({ phase: 'gradient', pos: i });
-    if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push({ phase: 'clip', pos: -1 });
-    for (let i = 0; i < K; i++) program.push({ phase: 'update', pos: i });
+    for (let i = 0; i < K; i++) program.push(micro('forward', i));
+    program.push(micro('loss', -1));
+    for (let i = K - 1; i >= 0; i--) program.push(micro('delta', i));
+    for (let i = K - 1; i >= 0; i--) program.push(micro('gradient', i));
+    if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push(micro('clip', -1));
+    for (let i = 0; i < K; i++) program.push(micro('update', i));
     this.program = program;
     this.stepsPerEpoch = this.batchesPerEpoch * program.length + 1;
     this.totalSteps = this.epochs * this.stepsPerEpoch;
-    this.normHistory = new Float64Array(1024 * K);
+    this.history = new BatchHistory(1 + K);
 
     this.slots = [];
     this.layerSlots = [];
@@ -261,7 +269,9 @@ export class Trainer {
     this.checkpointInterval = this.checkpointBase;
     const snapBytes = this.snapshotBytes();
     this.recent = Math.max(1, options.recentCheckpoints ?? 8);
-    this.maxCheckpoints = Math.max(2, Math.floor((options.historyBytes ?? 64 * 1024 * 1024) / snapBytes) - this.recent);
+    // At most 1,024 grid checkpoints: beyond that, thinning (and recycling snapshots) costs less than
+    // keeping more, and replaying up to interval batches stays quick.
+    this.maxCheckpoints = Math.max(2, Math.min(1024, Math.floor((options.historyBytes ?? 64 * 1024 * 1024) / snapBytes) - this.recent));
     this.saveCheckpoint(0);
   }
 
@@ -408,19 +418,19 @@ export class Trainer {
     const model = this.model;
     const ws = this.ws;
     const pos = micro.pos;
-    switch (micro.phase) {
-      case 'forward':
+    switch (micro.op) {
+      case OP_FORWARD:
         this.forwardOptions.batchNumber = batchIndex;
         forwardLayer(model, ws, pos, this.forwardOptions);
         break;
-      case 'loss':
+      case OP_LOSS:
         this.lastLoss = computeLoss(model, ws);
         this.recordLoss(batchIndex, this.lastLoss);
         break;
-      case 'delta':
+      case OP_DELTA:
         deltaLayer(model, ws, pos);
         break;
-      case 'gradient': {
+      case OP_GRADIENT: {
         gradientLayer(model, ws, pos);
         let sq = 0;
         const slots = this.layerSlots[pos];
@@ -432,10 +442,10 @@ export class Trainer {
         if (!Number.isFinite(norm)) this.pendingNonFinite = { phase: 'gradient', layer: pos + 2, quantity: 'gradient' };
         break;
       }
-      case 'clip':
+      case OP_CLIP:
         this.lastClip = this.clip();
         break;
-      case 'update': {
+      case OP_UPDATE: {
         const opt = this.net.optimizer;
         const slots = this.layerSlots[pos];
         for (let i = 0; i < slots.length; i++) {
@@ -444,8 +454,6 @@ export class Trainer {
         }
         break;
       }
-      case 'epoch-end':
-        break;
     }
   }
 
@@ -589,38 +597,23 @@ export class Trainer {
   // ------------------------------------------------------------------------------------------
 
   private recordLoss(batchIndex: number, loss: number): void {
-    if (batchIndex >= this.lossHistory.length) {
-      const next = new Float64Array(this.lossHistory.length * 2);
-      next.set(this.lossHistory);
-      this.lossHistory = next;
-    }
-    this.lossHistory[batchIndex] = loss;
-    this.lossCount = batchIndex + 1;
+    this.history.record(batchIndex, 0, loss);
     this.ema = this.emaCount === 0 ? loss : 0.9 * this.ema + 0.1 * loss;
     this.emaCount++;
     if (this.ema < this.bestEma) this.bestEma = this.ema;
   }
 
   private recordNorm(batchIndex: number, pos: number, norm: number): void {
-    const K = this.model.layers.length;
-    if ((batchIndex + 1) * K > this.normHistory.length) {
-      const next = new Float64Array(this.normHistory.length * 2);
-      next.set(this.normHistory);
-      this.normHistory = next;
-    }
-    this.normHistory[batchIndex * K + pos] = norm;
+    this.history.record(batchIndex, 1 + pos, norm);
   }
 
-  /** Mini-batch losses so far, one per batch (a view). */
-  get losses(): Float64Array {
-    return this.lossHistory.subarray(0, this.lossCount);
+  /** Mini-batch losses so far: batch indices and values (every batch, or evenly thinned on long runs). */
+  get losses(): { batch: Float64Array; value: Float64Array } {
+    return this.history.samples(0);
   }
-  /** Gradient norm of layer l (2…L) for every mini-batch so far. */
-  gradientNorms(layer: number): Float64Array {
-    const K = this.model.layers.length;
-    const out = new Float64Array(this.lossCount);
-    for (let b = 0; b < this.lossCount; b++) out[b] = this.normHistory[b * K + layer - 2];
-    return out;
+  /** Gradient norm of layer l (2…L) per mini-batch so far, sampled like `losses`. */
+  gradientNorms(layer: number): { batch: Float64Array; value: Float64Array } {
+    return this.history.samples(layer - 1);
   }
   /** Loss and accuracy at the end of each epoch so far (NaN when evaluation is off). */
   get epochResults(): { epoch: number; train: Evaluation; validation: Evaluation | null }[] {
@@ -717,7 +710,6 @@ export class Trainer {
     snap.ema = this.ema;
     snap.bestEma = this.bestEma;
     snap.emaCount = this.emaCount;
-    snap.lossCount = this.lossCount;
     snap.epochCount = this.epochHistory.length;
     this.checkpoints.set(batchIndex, snap);
   }
@@ -731,7 +723,7 @@ export class Trainer {
       }
     }
     const optim = this.slots.map((s) => createOptimizerState(this.net.optimizer, s.value.length));
-    return { batchIndex: 0, params, optim, ema: NaN, bestEma: Infinity, emaCount: 0, lossCount: 0, epochCount: 0 };
+    return { batchIndex: 0, params, optim, ema: NaN, bestEma: Infinity, emaCount: 0, epochCount: 0 };
   }
 
   /** Over budget: double the grid interval (keeping batch 0 and the recent window) until it fits. Amortized O(1). */
@@ -767,7 +759,7 @@ export class Trainer {
     this.ema = snap.ema;
     this.bestEma = snap.bestEma;
     this.emaCount = snap.emaCount;
-    this.lossCount = snap.lossCount;
+    this.history.truncate(best);
     this.epochHistory.truncate(snap.epochCount);
     const e = Math.floor(best / this.batchesPerEpoch);
     const b = best - e * this.batchesPerEpoch;

@@ -1,7 +1,7 @@
 // The stepper: the micro-step program, pause granularities, exact step back, bounded memory.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stepper, Trainer, type StepEvent } from '../../src/engine';
+import { BatchHistory, Stepper, Trainer, type StepEvent } from '../../src/engine';
 import { Rng } from '../../src/engine/rng';
 import { dataset, mazur, network, optimizer } from './helpers';
 
@@ -243,4 +243,34 @@ test('Stepper: phase, batch and epoch steps go back to the previous pause of the
   assert.equal(t.step, 0);
   s.forward('end');
   assert.ok(t.finished);
+});
+
+test('batch history stays bounded: every batch until full, then evenly thinned; truncation is exact', () => {
+  const h = new BatchHistory(2, 8);
+  for (let b = 0; b < 8; b++) h.record(b, 0, b * 10);
+  assert.deepEqual(Array.from(h.samples(0).batch), [0, 1, 2, 3, 4, 5, 6, 7]);
+  h.record(8, 0, 80);
+  assert.equal(h.stride, 2);
+  assert.deepEqual(Array.from(h.samples(0).batch), [0, 2, 4, 6, 8]);
+  assert.deepEqual(Array.from(h.samples(0).value), [0, 20, 40, 60, 80]);
+  for (let b = 9; b < 40; b++) h.record(b, 0, b * 10);
+  assert.ok(h.length <= 8);
+  const s = h.samples(0);
+  for (let i = 0; i < s.batch.length; i++) assert.equal(s.value[i], s.batch[i] * 10);
+  assert.ok(Number.isNaN(h.samples(1).value[0]), 'a field never written reads NaN');
+  h.truncate(17);
+  assert.ok(h.samples(0).batch.every((b) => b < 17));
+});
+
+test('loss and gradient-norm history survive step back unchanged', () => {
+  const t = new Trainer(busyNetwork(3));
+  t.run();
+  const losses = Array.from(t.losses.value);
+  const norms = Array.from(t.gradientNorms(3).value);
+  assert.equal(losses.length, 9, 'one loss per mini-batch');
+  t.goTo(Math.floor(t.totalSteps / 3));
+  assert.ok(t.losses.value.length < 9);
+  t.run();
+  assert.deepEqual(Array.from(t.losses.value), losses);
+  assert.deepEqual(Array.from(t.gradientNorms(3).value), norms);
 });
