@@ -17,6 +17,7 @@
 import type { Diagnostic } from './diagnostics';
 import { hasErrors } from './diagnostics';
 import { defaultInit, initWeights } from './init';
+import { STREAM, streamKey, uniformAt } from './rng';
 import { loadData, type DataHost } from './data';
 import type {
   Activation,
@@ -71,14 +72,39 @@ export function resolveTraining(spec: TrainingSpec | undefined): ResolvedTrainin
 }
 
 /** Examples [start, start + count) of a dataset, as a new dataset. */
-function sliceDataset(data: Dataset, start: number, count: number): Dataset {
-  const out: Dataset = {
-    ...data,
-    count,
-    inputs: data.inputs.slice(start * data.inputSize, (start + count) * data.inputSize),
-    targets: data.targets.slice(start * data.targetSize, (start + count) * data.targetSize),
-  };
-  return out;
+/** The examples `rows` of a dataset (in that order), as a new dataset. */
+function pickRows(data: Dataset, rows: ArrayLike<number>): Dataset {
+  const nIn = data.inputSize;
+  const nOut = data.targetSize;
+  const inputs = new Float64Array(rows.length * nIn);
+  const targets = new Float64Array(rows.length * nOut);
+  for (let x = 0; x < rows.length; x++) {
+    const r = rows[x];
+    inputs.set(data.inputs.subarray(r * nIn, r * nIn + nIn), x * nIn);
+    targets.set(data.targets.subarray(r * nOut, r * nOut + nOut), x * nOut);
+  }
+  return { ...data, count: rows.length, inputs, targets };
+}
+
+/**
+ * The validation split: a seeded random choice of nVal examples (so that a file sorted by class,
+ * like iris, still validates on every class); both parts keep the file's order.
+ */
+function splitRows(count: number, nVal: number, seed: number): { train: number[]; validation: number[] } {
+  if (nVal <= 0) return { train: Array.from({ length: count }, (_, i) => i), validation: [] };
+  const perm = Array.from({ length: count }, (_, i) => i);
+  const key = streamKey(seed, STREAM.split);
+  for (let i = count - 1; i > 0; i--) {
+    const j = Math.floor(uniformAt(key, i) * (i + 1));
+    const t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+  const held = new Set(perm.slice(count - nVal));
+  const train: number[] = [];
+  const validation: number[] = [];
+  for (let i = 0; i < count; i++) (held.has(i) ? validation : train).push(i);
+  return { train, validation };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -229,7 +255,7 @@ function resolveChecked(file: NetworkFile, data: Dataset): { network?: ResolvedN
     }
   }
 
-  // Validation split: the last ceil(count · split) examples, in file order.
+  // Validation split: ceil(count · split) examples chosen at random from the seed (see splitRows).
   const split = training.validationSplit;
   const nVal = split > 0 ? Math.ceil(data.count * split) : 0;
   const nTrain = data.count - nVal;
@@ -267,8 +293,10 @@ function resolveChecked(file: NetworkFile, data: Dataset): { network?: ResolvedN
     loss: file.loss,
     optimizer,
     training,
-    train: sliceDataset(data, 0, nTrain),
-    validation: sliceDataset(data, nTrain, nVal),
+    ...(() => {
+      const rows = splitRows(data.count, nVal, seed);
+      return { train: nVal > 0 ? pickRows(data, rows.train) : data, validation: pickRows(data, rows.validation) };
+    })(),
   };
   if (file.description !== undefined) network.description = file.description;
   if (input.name !== undefined) network.inputName = input.name;
@@ -289,6 +317,8 @@ export async function loadNetwork(
   text: string,
   fileName: string,
   host?: DataHost,
+  /** Override the file's `seed` (initialization, shuffling, dropout, generated data, the split). */
+  options: { seed?: number } = {},
 ): Promise<{ file?: NetworkFile; network?: ResolvedNetwork; diagnostics: Diagnostic[] }> {
   let parsed: ReturnType<typeof analyzeNetworkText>;
   try {
@@ -297,8 +327,9 @@ export async function loadNetwork(
     return { diagnostics: [internalError(e, fileName)] };
   }
   const diagnostics = [...parsed.diagnostics];
-  const file = parsed.file;
-  if (!file || hasErrors(diagnostics)) return { diagnostics };
+  const parsedFile = parsed.file;
+  if (!parsedFile || hasErrors(diagnostics)) return { diagnostics };
+  const file = options.seed !== undefined ? { ...parsedFile, seed: options.seed } : parsedFile;
   const locate = (ds: Diagnostic[]) => ds.map((d) => locateDiagnostic(d, parsed, fileName));
   try {
     const loaded = await loadData(file.data, host ? { seed: file.seed ?? 1, host } : { seed: file.seed ?? 1 });

@@ -104,7 +104,7 @@ export const TrainingSchema = Type.Object(
     trainBiases: Type.Optional(Type.Boolean({ description: 'Update biases (default true).' })),
     clipNorm: Type.Optional(finite('Scale all gradients so their global L2 norm is at most this (torch.nn.utils.clip_grad_norm_).', { exclusiveMinimum: 0 })),
     clipValue: Type.Optional(finite('Clamp every gradient component to [−v, v] (torch.nn.utils.clip_grad_value_).', { exclusiveMinimum: 0 })),
-    validationSplit: Type.Optional(finite('Fraction of the examples (the last ones) held out for validation.', { minimum: 0, exclusiveMaximum: 1 })),
+    validationSplit: Type.Optional(finite('Fraction of the examples held out for validation, chosen at random from the seed.', { minimum: 0, exclusiveMaximum: 1 })),
   },
   { additionalProperties: false },
 );

@@ -114,6 +114,11 @@ export interface UpdateEvent extends Common {
   /** Optimizer state of W and b after the update (buffers by reference). */
   stateW: OptimizerState;
   stateB: OptimizerState;
+  /** Batch normalization's γ and β after the update, and their optimizer states (null without it). */
+  gamma: Float64Array | null;
+  beta: Float64Array | null;
+  stateGamma: OptimizerState | null;
+  stateBeta: OptimizerState | null;
 }
 export interface EpochEndEvent extends Common {
   kind: 'epoch-end';
@@ -337,6 +342,8 @@ export class Trainer {
   next(): StepEvent | null {
     if (this.finished) return null;
     this.lastEvent = this.exec(true);
+    // The event carries any NaN/Inf itself; nothing stays pending for a later advance().
+    this.pendingNonFinite = null;
     return this.lastEvent;
   }
 
@@ -539,8 +546,11 @@ export class Trainer {
         return { kind: 'clip', ...common, nonFinite: null, ...this.lastClip };
       case 'update': {
         const p = model.layers[pos];
-        const [sw, sb] = this.layerSlots[pos];
-        return { kind: 'update', ...common, nonFinite: null, layer, W: p.W, b: p.b, stateW: sw.state, stateB: sb.state };
+        const [sw, sb, sg, sbeta] = this.layerSlots[pos];
+        return {
+          kind: 'update', ...common, nonFinite: null, layer, W: p.W, b: p.b, stateW: sw.state, stateB: sb.state,
+          gamma: p.gamma, beta: p.beta, stateGamma: sg ? sg.state : null, stateBeta: sbeta ? sbeta.state : null,
+        };
       }
       default:
         return null;
@@ -615,6 +625,11 @@ export class Trainer {
   gradientNorms(layer: number): { batch: Float64Array; value: Float64Array } {
     return this.history.samples(layer - 1);
   }
+  /** Number of epochs whose end has been reached. */
+  get epochsCompleted(): number {
+    return this.epochHistory.length;
+  }
+
   /** Loss and accuracy at the end of each epoch so far (NaN when evaluation is off). */
   get epochResults(): { epoch: number; train: Evaluation; validation: Evaluation | null }[] {
     const out = [];

@@ -383,15 +383,27 @@ describe('valid files', () => {
     });
   }
 
-  it('validation split: the last ceil(count · split) examples in file order', async () => {
-    const data = '{"inputs": [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5]], "targets": [[0.1], [0.2], [0.3], [0.4], [0.5]]}';
-    const { network, diagnostics } = await loadNetwork(net({ data, training: '{"validationSplit": 0.3}' }), 's.backprop.json');
+  it('validation split: ceil(count · split) examples chosen by the seed, both parts in file order', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => `[${i}, ${i}]`).join(', ');
+    const targets = Array.from({ length: 20 }, (_, i) => `[${i / 100}]`).join(', ');
+    const data = `{"inputs": [${rows}], "targets": [${targets}]}`;
+    const load = (seed: number) => loadNetwork(net({ data, training: '{"validationSplit": 0.3}' }), 's.backprop.json', undefined, { seed });
+    const { network, diagnostics } = await load(1);
     assert.deepEqual(diagnostics, []);
     assert.ok(network);
-    assert.deepEqual(Array.from(network.train.inputs), [1, 1, 2, 2, 3, 3]);
-    assert.deepEqual(Array.from(network.validation.inputs), [4, 4, 5, 5]);
-    assert.deepEqual(Array.from(network.validation.targets), [0.4, 0.5]);
-    assert.equal(network.train.count + network.validation.count, 5);
+    assert.equal(network.validation.count, 6);
+    assert.equal(network.train.count, 14);
+    const train = Array.from({ length: 14 }, (_, i) => network.train.inputs[2 * i]);
+    const held = Array.from({ length: 6 }, (_, i) => network.validation.inputs[2 * i]);
+    assert.deepEqual([...train, ...held].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'a partition of the examples');
+    assert.deepEqual(train, [...train].sort((a, b) => a - b), 'training examples keep the file order');
+    assert.deepEqual(held, [...held].sort((a, b) => a - b), 'validation examples keep the file order');
+    assert.notDeepEqual(held, [14, 15, 16, 17, 18, 19], 'not simply the last rows');
+    held.forEach((x, i) => assert.equal(network.validation.targets[i], x / 100, 'targets travel with their inputs'));
+    const again = (await load(1)).network!;
+    assert.deepEqual(Array.from(again.validation.inputs), Array.from(network.validation.inputs), 'the same seed, the same split');
+    const other = (await load(2)).network!;
+    assert.notDeepEqual(Array.from(other.validation.inputs), Array.from(network.validation.inputs), 'another seed, another split');
   });
 
   it('warnings do not stop a file from loading', async () => {
