@@ -82,7 +82,8 @@ export class BatchHistory {
     }
     if (r >= this.n) {
       // A new record: fields not written yet read as NaN.
-      this.data.fill(NaN, this.n * this.width, (r + 1) * this.width);
+      const data = this.data;
+      for (let e = this.n * this.width, end = (r + 1) * this.width; e < end; e++) data[e] = NaN;
       this.n = r + 1;
     }
     this.data[r * this.width + field] = value;

@@ -197,6 +197,7 @@ export class Trainer {
   private readonly evaluateEpochs: boolean;
 
   private evalWs: Workspace | null = null;
+  private readonly hasClip: boolean;
   private readonly slots: Slot[];
   /** Slots of each computing layer, for the update step. */
   private readonly layerSlots: Slot[][];
@@ -248,6 +249,7 @@ export class Trainer {
     if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push(micro('clip', -1));
     for (let i = 0; i < K; i++) program.push(micro('update', i));
     this.program = program;
+    this.hasClip = net.training.clipNorm !== null || net.training.clipValue !== null;
     this.stepsPerEpoch = this.batchesPerEpoch * program.length + 1;
     this.totalSteps = this.epochs * this.stepsPerEpoch;
     this.history = new BatchHistory(1 + K);
@@ -437,18 +439,10 @@ export class Trainer {
       case OP_DELTA:
         deltaLayer(model, ws, pos);
         break;
-      case OP_GRADIENT: {
+      case OP_GRADIENT:
         gradientLayer(model, ws, pos);
-        let sq = 0;
-        const slots = this.layerSlots[pos];
-        for (let i = 0; i < slots.length; i++) sq += sumSquares(slots[i].grad);
-        const norm = Math.sqrt(sq);
-        this.lastNorm = norm;
-        this.recordNorm(batchIndex, pos, norm);
-        // A non-finite gradient is caught here, before the update that would spread it.
-        if (!Number.isFinite(norm)) this.pendingNonFinite = { phase: 'gradient', layer: pos + 2, quantity: 'gradient' };
+        this.recordGradientNorm(batchIndex, pos);
         break;
-      }
       case OP_CLIP:
         this.lastClip = this.clip();
         break;
@@ -464,16 +458,56 @@ export class Trainer {
     }
   }
 
-  /** Run a whole mini-batch program without events. Stops after a gradient step that found a NaN. */
+  /**
+   * Run a whole mini-batch program without events: the same layer functions, in the same order, as
+   * `compute` over `program` (written out, since for small networks the dispatch would dominate).
+   * Stops after a gradient step that found a NaN.
+   */
   private runBatch(epoch: number, batchInEpoch: number, batchIndex: number): void {
     this.maybeCheckpoint(batchIndex);
     this.loadBatch(epoch, batchInEpoch);
-    const program = this.program;
-    for (let k = 0; k < program.length; k++) {
-      this.compute(program[k], batchIndex);
+    const model = this.model;
+    const ws = this.ws;
+    const K = model.layers.length;
+    const fo = this.forwardOptions;
+    fo.batchNumber = batchIndex;
+    for (let i = 0; i < K; i++) forwardLayer(model, ws, i, fo);
+    this.lastLoss = computeLoss(model, ws);
+    this.recordLoss(batchIndex, this.lastLoss);
+    for (let i = K - 1; i >= 0; i--) deltaLayer(model, ws, i);
+    this.done += 2 * K + 1;
+    for (let i = K - 1; i >= 0; i--) {
+      gradientLayer(model, ws, i);
       this.done++;
-      if (this.pendingNonFinite) return;
+      if (!this.recordGradientNorm(batchIndex, i)) return;
     }
+    if (this.hasClip) {
+      this.lastClip = this.clip();
+      this.done++;
+    }
+    const opt = this.net.optimizer;
+    for (let i = 0; i < K; i++) {
+      const slots = this.layerSlots[i];
+      for (let q = 0; q < slots.length; q++) {
+        const sl = slots[q];
+        if (sl.trainable) optimizerStep(opt, sl.value, sl.grad, sl.state, sl.wasm);
+      }
+    }
+    this.done += K;
+  }
+
+  /** Norm of layer `pos`'s gradient into the history; false (and a pending stop) when it is not finite. */
+  private recordGradientNorm(batchIndex: number, pos: number): boolean {
+    let sq = 0;
+    const slots = this.layerSlots[pos];
+    for (let i = 0; i < slots.length; i++) sq += sumSquares(slots[i].grad);
+    const norm = Math.sqrt(sq);
+    this.lastNorm = norm;
+    this.recordNorm(batchIndex, pos, norm);
+    if (Number.isFinite(norm)) return true;
+    // A non-finite gradient is caught here, before the update that would spread it.
+    this.pendingNonFinite = { phase: 'gradient', layer: pos + 2, quantity: 'gradient' };
+    return false;
   }
 
   private exec(withEvent: boolean): StepEvent | null {
