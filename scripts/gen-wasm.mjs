@@ -227,7 +227,26 @@ function elementwise() {
     (if (i32.lt_u ${get('i')} ${get('n')}) (then
       (f64.store ${at('Y')} (f64.sub (f64.load ${at('Y')}) (f64.mul ${get('a')} (f64.load ${at('X')})))))))`;
   })();
+  // Σ X[i]² over n elements: two lanes, summed as lane 0 + lane 1 at the end (JS twin: sumSquares in kernels.ts).
+  const sumsq = (() => {
+    const at = (k) => add(get('X'), `(i32.shl ${add(get('i'), i32(k))} ${i32(3)})`);
+    return `  (func (export "sumsq") (param $X i32) (param $n i32) (result f64)
+    (local $i i32) (local $acc v128) (local $v v128) (local $s f64)
+    ${set('acc', '(v128.const f64x2 0 0)')}
+    ${set('i', i32(0))}
+    (block $end (loop $loop
+      (br_if $end (i32.gt_u ${add(get('i'), i32(2))} ${get('n')}))
+      ${set('v', `(v128.load ${at(0)})`)}
+      ${set('acc', `(f64x2.add ${get('acc')} (f64x2.mul ${get('v')} ${get('v')}))`)}
+      ${set('i', add(get('i'), i32(2)))}
+      (br $loop)))
+    ${set('s', `(f64.add (f64x2.extract_lane 0 ${get('acc')}) (f64x2.extract_lane 1 ${get('acc')}))`)}
+    (if (i32.lt_u ${get('i')} ${get('n')}) (then
+      ${set('s', `(f64.add ${get('s')} (f64.mul (f64.load ${at(0)}) (f64.load ${at(0)})))`)}))
+    ${get('s')})`;
+  })();
   return [
+    sumsq,
     // S = 1 / (1 + e^(−Y))
     expLoop('sigmoid', '(param $Y i32) (param $S i32) (param $n i32)',
       (t, ld) => set(`x_${t}`, `(f64x2.neg ${ld('Y')})`),

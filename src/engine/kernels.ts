@@ -181,3 +181,21 @@ export function gemmTN(m: number, n: number, k: number, A: Float64Array, B: Floa
   }
 }
 
+
+/**
+ * Σ a[i]² in the order the SIMD kernel uses: even and odd elements in two running sums, added at
+ * the end, then the odd last element (so both give the same bits).
+ */
+export function sumSquares(a: Float64Array): number {
+  const n = a.length;
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    s0 += a[i] * a[i];
+    s1 += a[i + 1] * a[i + 1];
+  }
+  let s = s0 + s1;
+  if (i < n) s += a[i] * a[i];
+  return s;
+}

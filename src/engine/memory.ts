@@ -16,6 +16,8 @@ export interface WasmKernels {
   sigmoid(Y: number, S: number, n: number): void;
   /** X = e^X in place over n elements. */
   exp(X: number, n: number): void;
+  /** Σ X[i]² over n elements (the order of sumSquares in kernels.ts). */
+  sumsq(X: number, n: number): number;
   /** Y = Y − a·X over n elements. */
   axmy(a: number, X: number, Y: number, n: number): void;
 }

@@ -14,6 +14,7 @@
  */
 import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation, type ForwardOptions, WASM_MIN_ELEMENTS } from './network';
 import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
+import { sumSquares } from './kernels';
 import { permutation } from './rng';
 import { BatchHistory, Series } from './series';
 import type { WasmKernels } from './memory';
@@ -500,7 +501,10 @@ export class Trainer {
   private recordGradientNorm(batchIndex: number, pos: number): boolean {
     let sq = 0;
     const slots = this.layerSlots[pos];
-    for (let i = 0; i < slots.length; i++) sq += sumSquares(slots[i].grad);
+    for (let i = 0; i < slots.length; i++) {
+      const sl = slots[i];
+      sq += sl.wasm ? sl.wasm.sumsq(sl.grad.byteOffset, sl.grad.length) : sumSquares(sl.grad);
+    }
     const norm = Math.sqrt(sq);
     this.lastNorm = norm;
     this.recordNorm(batchIndex, pos, norm);
@@ -825,11 +829,6 @@ export class Trainer {
   }
 }
 
-function sumSquares(a: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return s;
-}
 
 function firstNonFinite(z: Float64Array, a: Float64Array, len: number): 'z' | 'a' | null {
   let sz = 0;

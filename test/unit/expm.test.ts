@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Arena, EXP_CONSTANTS, expPoly, wasmAvailable } from '../../src/engine';
+import { Arena, EXP_CONSTANTS, expPoly, sumSquares, wasmAvailable } from '../../src/engine';
 import { Rng } from '../../src/engine/rng';
 
 function ulpDistance(a: number, b: number): number {
@@ -73,5 +73,15 @@ test('the generated WebAssembly uses the same constants as expm.ts', () => {
   };
   for (const c of [EXP_CONSTANTS.LOG2E, EXP_CONSTANTS.LN2_HI, EXP_CONSTANTS.LN2_LO, ...EXP_CONSTANTS.C.slice(2)]) {
     assert.ok(wat.includes(hex(c)), `constant ${c} (${hex(c)}) appears in kernels.wat`);
+  }
+});
+
+test('the SIMD sum of squares gives the same bits as sumSquares', () => {
+  const rng = new Rng(4, 4);
+  for (const n of [0, 1, 2, 3, 17, 1000, 1001]) {
+    const arena = new Arena(n * 8 + 64);
+    const X = arena.f64(n);
+    for (let i = 0; i < n; i++) X[i] = rng.uniform(-3, 3) * 10 ** rng.int(6);
+    assert.ok(Object.is(arena.wasm!.sumsq(X.byteOffset, n), sumSquares(X)), `n = ${n}`);
   }
 });
