@@ -37,21 +37,45 @@ export interface LayerParams {
 
 type Alloc = (n: number) => Float64Array;
 
-function createParams(l: ResolvedLayer, f64: Alloc): LayerParams {
-  const bn = l.batchNorm !== null;
-  return {
-    spec: l,
-    W: f64(l.weights.length),
-    b: f64(l.size),
-    dW: f64(l.weights.length),
-    db: f64(l.size),
-    gamma: bn ? f64(l.size) : null,
-    beta: bn ? f64(l.size) : null,
-    dGamma: bn ? f64(l.size) : null,
-    dBeta: bn ? f64(l.size) : null,
-    runningMean: bn ? f64(l.size) : null,
-    runningVar: bn ? f64(l.size) : null,
+/** Slices of one array, handed out in order. */
+function slicer(all: Float64Array): Alloc {
+  let at = 0;
+  return (n) => {
+    const view = all.subarray(at, at + n);
+    at += n;
+    return view;
   };
+}
+
+/**
+ * Parameters of every layer as views of one block (W², b², [γ², β²], W³, …) and their gradients as
+ * views of a second block in the same order, so that whole-model operations (plain SGD, snapshots)
+ * are single loops.
+ */
+function createParams(layers: ResolvedLayer[], params: Alloc, grads: Alloc, f64: Alloc): LayerParams[] {
+  return layers.map((l) => {
+    const bn = l.batchNorm !== null;
+    return {
+      spec: l,
+      W: params(l.weights.length),
+      b: params(l.size),
+      gamma: bn ? params(l.size) : null,
+      beta: bn ? params(l.size) : null,
+      dW: grads(l.weights.length),
+      db: grads(l.size),
+      dGamma: bn ? grads(l.size) : null,
+      dBeta: bn ? grads(l.size) : null,
+      runningMean: bn ? f64(l.size) : null,
+      runningVar: bn ? f64(l.size) : null,
+    };
+  });
+}
+
+/** Number of trainable scalars of a network (W, b, γ, β). */
+function parameterCountOf(layers: ResolvedLayer[]): number {
+  let n = 0;
+  for (const l of layers) n += l.weights.length + l.size + (l.batchNorm !== null ? 2 * l.size : 0);
+  return n;
 }
 
 /** Sizes of the arrays an allocation function is asked for, without allocating them. */
@@ -80,6 +104,9 @@ export class Model {
   readonly arena: Arena;
   /** Scratch for the SIMD kernel's packed right-hand operand (in the arena when it fits). */
   readonly packed: Float64Array;
+  /** Every trainable parameter (W², b², [γ², β²], W³, …) and, in the same order, its gradient. */
+  readonly params: Float64Array;
+  readonly grads: Float64Array;
 
   constructor(readonly spec: ResolvedNetwork, options: ModelOptions = {}) {
     this.inputSize = spec.inputSize;
@@ -88,27 +115,28 @@ export class Model {
     const maxCap = Math.max(0, ...caps);
     // The packed operand is W (n × n_in) in the forward and backward passes, a^(l−1) (m × n_in) for ∂C/∂W.
     const packSize = Math.max(0, ...spec.layers.map((l) => Math.max(l.size, maxCap) * l.inputSize));
-    const sizes = [packSize, ...sizesOf((f64) => spec.layers.map((l) => createParams(l, f64)))];
+    const count = parameterCountOf(spec.layers);
+    const bnSizes = spec.layers.filter((l) => l.batchNorm !== null).flatMap((l) => [l.size, l.size]);
+    const sizes = [packSize, count, count, ...bnSizes];
     for (const cap of caps) sizes.push(...sizesOf((f64) => createWorkspaceBuffers(spec, cap, f64)));
     this.arena = new Arena(arenaBytes(sizes), options.wasm ?? true);
     const f64 = (n: number) => this.arena.f64(n);
     this.packed = f64(packSize);
-    this.layers = spec.layers.map((l) => {
-      const p = createParams(l, f64);
-      p.W.set(l.weights);
-      p.b.set(l.biases);
+    this.params = f64(count);
+    this.grads = f64(count);
+    this.layers = createParams(spec.layers, slicer(this.params), slicer(this.grads), f64);
+    this.layers.forEach((p) => {
+      p.W.set(p.spec.weights);
+      p.b.set(p.spec.biases);
       p.gamma?.fill(1);
       p.runningVar?.fill(1);
-      return p;
     });
     this.outputSize = this.layers[this.layers.length - 1].spec.size;
   }
 
   /** Number of trainable scalars (W, b, γ, β). */
   get parameterCount(): number {
-    let n = 0;
-    for (const p of this.layers) n += p.W.length + p.b.length + (p.gamma ? 2 * p.gamma.length : 0);
-    return n;
+    return this.params.length;
   }
 }
 

@@ -199,6 +199,8 @@ export class Trainer {
 
   private evalWs: Workspace | null = null;
   private readonly hasClip: boolean;
+  /** Plain SGD on every parameter (no momentum, no weight decay, biases trained): one update loop. */
+  private readonly plainSgd: false | 'js' | 'wasm';
   private readonly slots: Slot[];
   /** Slots of each computing layer, for the update step. */
   private readonly layerSlots: Slot[][];
@@ -275,6 +277,10 @@ export class Trainer {
 
     this.checkpointBase = Math.max(1, Math.ceil(64 / this.batchSize));
     this.checkpointInterval = this.checkpointBase;
+    const o = net.optimizer;
+    const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && this.slots.every((sl) => sl.trainable);
+    const m = this.model;
+    this.plainSgd = !plain ? false : m.arena.holds(m.params, m.grads) && m.params.length >= WASM_MIN_ELEMENTS ? 'wasm' : 'js';
     const snapBytes = this.snapshotBytes();
     this.recent = Math.max(1, options.recentCheckpoints ?? 8);
     // At most 1,024 grid checkpoints: beyond that, thinning (and recycling snapshots) costs less than
@@ -487,11 +493,20 @@ export class Trainer {
       this.done++;
     }
     const opt = this.net.optimizer;
-    for (let i = 0; i < K; i++) {
-      const slots = this.layerSlots[i];
-      for (let q = 0; q < slots.length; q++) {
-        const sl = slots[q];
-        if (sl.trainable) optimizerStep(opt, sl.value, sl.grad, sl.state, sl.wasm);
+    if (this.plainSgd) {
+      // θ ← θ − ηg for every parameter at once: element-wise, so the same bits as layer by layer.
+      const { params, grads } = model;
+      const lr = opt.learningRate;
+      if (this.plainSgd === 'wasm') model.arena.wasm!.axmy(lr, grads.byteOffset, params.byteOffset, params.length);
+      else for (let e = 0; e < params.length; e++) params[e] -= lr * grads[e];
+      for (let q = 0; q < this.slots.length; q++) this.slots[q].state.step++;
+    } else {
+      for (let i = 0; i < K; i++) {
+        const slots = this.layerSlots[i];
+        for (let q = 0; q < slots.length; q++) {
+          const sl = slots[q];
+          if (sl.trainable) optimizerStep(opt, sl.value, sl.grad, sl.state, sl.wasm);
+        }
       }
     }
     this.done += K;

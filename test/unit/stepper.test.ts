@@ -274,3 +274,25 @@ test('loss and gradient-norm history survive step back unchanged', () => {
   assert.deepEqual(Array.from(t.losses.value), losses);
   assert.deepEqual(Array.from(t.gradientNorms(3).value), norms);
 });
+
+test('plain SGD: the single-loop update of the fast path gives the bits of layer-by-layer stepping', () => {
+  for (const hidden of [3, 40]) {
+    const rng = new Rng(hidden, 9);
+    const inputs = Array.from({ length: 12 }, () => Array.from({ length: 5 }, () => rng.uniform(-1, 1)));
+    const targets = inputs.map((x) => [x[0] > 0 ? 1 : 0, x[1] > 0 ? 1 : 0]);
+    const make = () =>
+      network({
+        inputSize: 5,
+        layers: [{ size: hidden, activation: 'tanh' }, { size: 2, activation: 'sigmoid' }],
+        loss: 'binary-cross-entropy',
+        optimizer: optimizer('sgd', { learningRate: 0.3 }),
+        training: { batchSize: 5, epochs: 4, shuffle: true },
+        train: dataset(inputs, targets),
+      });
+    const stepped = new Trainer(make());
+    while (stepped.next());
+    const ran = new Trainer(make());
+    ran.run();
+    assert.equal(Buffer.from(ran.model.params.slice().buffer).toString('hex'), Buffer.from(stepped.model.params.slice().buffer).toString('hex'), `hidden ${hidden}`);
+  }
+});
