@@ -201,6 +201,9 @@ export class Trainer {
   private readonly hasClip: boolean;
   /** Plain SGD on every parameter (no momentum, no weight decay, biases trained): one update loop. */
   private readonly plainSgd: false | 'js' | 'wasm';
+  /** Each layer's gradients as one view (for its norm). */
+  private readonly layerGrads: Float64Array[];
+  private readonly layerGradsWasm: (WasmKernels | null)[];
   private readonly slots: Slot[];
   /** Slots of each computing layer, for the update step. */
   private readonly layerSlots: Slot[][];
@@ -277,6 +280,15 @@ export class Trainer {
 
     this.checkpointBase = Math.max(1, Math.ceil(64 / this.batchSize));
     this.checkpointInterval = this.checkpointBase;
+    let at = 0;
+    this.layerGrads = this.layerSlots.map((slots) => {
+      const len = slots.reduce((n, sl) => n + sl.grad.length, 0);
+      const view = this.model.grads.subarray(at, at + len);
+      at += len;
+      return view;
+    });
+    const arena = this.model.arena;
+    this.layerGradsWasm = this.layerGrads.map((g) => (g.length >= WASM_MIN_ELEMENTS && arena.holds(g) ? arena.wasm : null));
     const o = net.optimizer;
     const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && this.slots.every((sl) => sl.trainable);
     const m = this.model;
@@ -514,12 +526,10 @@ export class Trainer {
 
   /** Norm of layer `pos`'s gradient into the history; false (and a pending stop) when it is not finite. */
   private recordGradientNorm(batchIndex: number, pos: number): boolean {
-    let sq = 0;
-    const slots = this.layerSlots[pos];
-    for (let i = 0; i < slots.length; i++) {
-      const sl = slots[i];
-      sq += sl.wasm ? sl.wasm.sumsq(sl.grad.byteOffset, sl.grad.length) : sumSquares(sl.grad);
-    }
+    // The layer's gradients (W, b, γ, β) are one contiguous view of the model's gradient block.
+    const g = this.layerGrads[pos];
+    const wasm = this.layerGradsWasm[pos];
+    const sq = wasm ? wasm.sumsq(g.byteOffset, g.length) : sumSquares(g);
     const norm = Math.sqrt(sq);
     this.lastNorm = norm;
     this.recordNorm(batchIndex, pos, norm);
