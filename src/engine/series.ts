@@ -97,6 +97,12 @@ export class BatchHistory {
     this.stride *= 2;
   }
 
+  /** Drop every record and return to one record per batch. */
+  clear(): void {
+    this.n = 0;
+    this.stride = 1;
+  }
+
   /** Keep the records of batches before `batchCount`. */
   truncate(batchCount: number): void {
     const keep = Math.ceil(batchCount / this.stride);

@@ -728,6 +728,27 @@ export class Trainer {
     return this.next();
   }
 
+  /**
+   * Make the current parameters, optimizer state and batch-norm statistics the start of a new run:
+   * step 0, epoch 1, batch 1, with the histories and checkpoints of the old run dropped. (Training
+   * "from here" as if the network file had started with these values.)
+   */
+  rebase(): void {
+    for (const key of [...this.checkpoints.keys()]) this.release(key);
+    this.checkpointInterval = this.checkpointBase;
+    this.history.clear();
+    this.epochHistory.truncate(0);
+    this.ema = NaN;
+    this.bestEma = Infinity;
+    this.emaCount = 0;
+    this.done = 0;
+    this.permEpoch = -1;
+    this.ws.m = 0;
+    this.lastEvent = null;
+    this.pendingNonFinite = null;
+    this.saveCheckpoint(0);
+  }
+
   /** Step back `count` micro-steps. */
   back(count = 1): StepEvent | null {
     return this.goTo(this.done - count);

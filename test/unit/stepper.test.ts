@@ -296,3 +296,24 @@ test('plain SGD: the single-loop update of the fast path gives the bits of layer
     assert.equal(Buffer.from(ran.model.params.slice().buffer).toString('hex'), Buffer.from(stepped.model.params.slice().buffer).toString('hex'), `hidden ${hidden}`);
   }
 });
+
+test('rebase: the current state becomes step 0 of a new run; step back stops there', () => {
+  const t = new Trainer(busyNetwork(3));
+  t.run(t.stepsPerEpoch + 5);
+  const W = Array.from(t.model.params);
+  t.rebase();
+  assert.equal(t.step, 0);
+  assert.equal(t.position.phase, 'start');
+  assert.equal(t.losses.value.length, 0);
+  assert.deepEqual(Array.from(t.model.params), W, 'parameters kept');
+  t.run(2 * t.program.length);
+  assert.notDeepEqual(Array.from(t.model.params), W);
+  t.goTo(0);
+  assert.deepEqual(Array.from(t.model.params), W, 'step 0 is the rebased state');
+  // Replaying from the rebased start is deterministic.
+  t.run(2 * t.program.length);
+  const once = Array.from(t.model.params);
+  t.goTo(0);
+  t.run(2 * t.program.length);
+  assert.deepEqual(Array.from(t.model.params), once);
+});
