@@ -14,7 +14,7 @@ const bundles = [
   // Headless CLI (Node).
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
   // The engine alone for browsers / web workers: proves it has no Node or VS Code dependency.
-  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.browser.js', platform: 'browser', format: 'esm' },
+  { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.browser.mjs', platform: 'browser', format: 'esm' },
   // The engine for Node consumers (benchmarks, scripts).
   { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.mjs', platform: 'node', format: 'esm' },
   // VS Code extension (desktop) and its web build, when present.
