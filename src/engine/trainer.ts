@@ -12,7 +12,8 @@
  * deterministically: every random draw is a pure function of (seed, epoch, batch, layer, index),
  * so the replay reproduces the same bits.
  */
-import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation, type ForwardOptions, WASM_MIN_ELEMENTS } from './network';
+import { activate, multiplyByDerivative } from './activations';
+import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation, type ForwardOptions, WASM_MIN_ELEMENTS, WASM_MIN_WORK } from './network';
 import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
 import { sumSquares } from './kernels';
 import { permutation } from './rng';
@@ -201,6 +202,13 @@ export class Trainer {
   private readonly hasClip: boolean;
   /** Plain SGD on every parameter (no momentum, no weight decay, biases trained): one update loop. */
   private readonly plainSgd: false | 'js' | 'wasm';
+  /** Use runSmallBatch (see there). */
+  private readonly small: boolean;
+
+  /** Which whole-batch path `run()` takes: plain loops for small plain networks, or the layer functions. */
+  get fastPath(): 'small' | 'layers' {
+    return this.small ? 'small' : 'layers';
+  }
   /** Each layer's gradients as one view (for its norm). */
   private readonly layerGrads: Float64Array[];
   private readonly layerGradsWasm: (WasmKernels | null)[];
@@ -293,6 +301,9 @@ export class Trainer {
     const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && this.slots.every((sl) => sl.trainable);
     const m = this.model;
     this.plainSgd = !plain ? false : m.arena.holds(m.params, m.grads) && m.params.length >= WASM_MIN_ELEMENTS ? 'wasm' : 'js';
+    this.small =
+      !this.hasClip &&
+      net.layers.every((l) => l.batchNorm === null && l.dropout === 0 && !l.residual && this.batchSize * l.size * l.inputSize < WASM_MIN_WORK && this.batchSize * l.size < WASM_MIN_ELEMENTS);
     const snapBytes = this.snapshotBytes();
     this.recent = Math.max(1, options.recentCheckpoints ?? 8);
     // At most 1,024 grid checkpoints: beyond that, thinning (and recycling snapshots) costs less than
@@ -485,6 +496,10 @@ export class Trainer {
   private runBatch(epoch: number, batchInEpoch: number, batchIndex: number): void {
     this.maybeCheckpoint(batchIndex);
     this.loadBatch(epoch, batchInEpoch);
+    if (this.small) {
+      this.runSmallBatch(batchIndex);
+      return;
+    }
     const model = this.model;
     const ws = this.ws;
     const K = model.layers.length;
@@ -504,7 +519,102 @@ export class Trainer {
       this.lastClip = this.clip();
       this.done++;
     }
+    this.update();
+    this.done += K;
+  }
+
+  /**
+   * The fast path for small plain networks (no batch norm, dropout, residual or clipping; products
+   * too small for the SIMD kernel): the matrix products written as plain loops in one place, so a
+   * 2-4-1 network is not dominated by calls. Each element is summed in the same order as the
+   * kernels of kernels.ts, so the bits are those of stepping (tested).
+   */
+  private runSmallBatch(batchIndex: number): void {
+    const model = this.model;
+    const ws = this.ws;
+    const layers = model.layers;
+    const bufs = ws.layers;
+    const K = layers.length;
+    const m = ws.m;
+    let A = ws.X;
+    for (let i = 0; i < K; i++) {
+      const p = layers[i];
+      const sp = p.spec;
+      const buf = bufs[i];
+      const n = sp.size;
+      const k = sp.inputSize;
+      const W = p.W;
+      const b = p.b;
+      const Z = buf.Z;
+      for (let x = 0; x < m; x++) {
+        const ao = x * k;
+        const zo = x * n;
+        for (let j = 0; j < n; j++) {
+          const wo = j * k;
+          let c = 0;
+          for (let q = 0; q < k; q++) c += A[ao + q] * W[wo + q];
+          Z[zo + j] = c + b[j];
+        }
+      }
+      activate(sp.activation, buf.Y, buf.S, m, n, sp.leak, buf.lse, null);
+      A = buf.A;
+    }
+    this.lastLoss = computeLoss(model, ws);
+    this.recordLoss(batchIndex, this.lastLoss);
+    deltaLayer(model, ws, K - 1);
+    for (let i = K - 2; i >= 0; i--) {
+      // G = δ^(l+1) W^(l+1), then δ = G ⊙ σ′ (BP2)
+      const above = layers[i + 1];
+      const na = above.spec.size;
+      const Wa = above.W;
+      const Da = bufs[i + 1].D;
+      const buf = bufs[i];
+      const sp = layers[i].spec;
+      const n = sp.size;
+      const G = buf.G;
+      for (let x = 0; x < m; x++) {
+        const go = x * n;
+        const dao = x * na;
+        for (let j = 0; j < n; j++) {
+          let c = 0;
+          for (let q = 0; q < na; q++) c += Da[dao + q] * Wa[q * n + j];
+          G[go + j] = c;
+        }
+      }
+      multiplyByDerivative(sp.activation, buf.Y, buf.S, G, buf.GY, m * n, sp.leak);
+    }
+    this.done += 2 * K + 1;
+    const scale = 1 / m;
+    for (let i = K - 1; i >= 0; i--) {
+      // ∂C/∂W = (1/m) Σ_x δ_x a_xᵀ, ∂C/∂b = mean δ (BP3, BP4)
+      const p = layers[i];
+      const n = p.spec.size;
+      const k = p.spec.inputSize;
+      const D = bufs[i].D;
+      const Ain = i === 0 ? ws.X : bufs[i - 1].A;
+      const dW = p.dW;
+      const db = p.db;
+      for (let j = 0; j < n; j++) {
+        for (let q = 0; q < k; q++) {
+          let c = 0;
+          for (let x = 0; x < m; x++) c += D[x * n + j] * Ain[x * k + q];
+          dW[j * k + q] = c * scale;
+        }
+        let sum = 0;
+        for (let x = 0; x < m; x++) sum += D[x * n + j];
+        db[j] = sum / m;
+      }
+      this.done++;
+      if (!this.recordGradientNorm(batchIndex, i)) return;
+    }
+    this.update();
+    this.done += K;
+  }
+
+  /** The update of every layer (after the gradients and any clipping), without events. */
+  private update(): void {
     const opt = this.net.optimizer;
+    const model = this.model;
     if (this.plainSgd) {
       // θ ← θ − ηg for every parameter at once: element-wise, so the same bits as layer by layer.
       const { params, grads } = model;
@@ -512,16 +622,15 @@ export class Trainer {
       if (this.plainSgd === 'wasm') model.arena.wasm!.axmy(lr, grads.byteOffset, params.byteOffset, params.length);
       else for (let e = 0; e < params.length; e++) params[e] -= lr * grads[e];
       for (let q = 0; q < this.slots.length; q++) this.slots[q].state.step++;
-    } else {
-      for (let i = 0; i < K; i++) {
-        const slots = this.layerSlots[i];
-        for (let q = 0; q < slots.length; q++) {
-          const sl = slots[q];
-          if (sl.trainable) optimizerStep(opt, sl.value, sl.grad, sl.state, sl.wasm);
-        }
+      return;
+    }
+    for (let i = 0; i < this.layerSlots.length; i++) {
+      const slots = this.layerSlots[i];
+      for (let q = 0; q < slots.length; q++) {
+        const sl = slots[q];
+        if (sl.trainable) optimizerStep(opt, sl.value, sl.grad, sl.state, sl.wasm);
       }
     }
-    this.done += K;
   }
 
   /** Norm of layer `pos`'s gradient into the history; false (and a pending stop) when it is not finite. */

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { BatchHistory, Stepper, Trainer, type StepEvent } from '../../src/engine';
 import { Rng } from '../../src/engine/rng';
 import { dataset, mazur, network, optimizer } from './helpers';
+import type { Activation, LossKind, OptimizerKind } from '../../src/engine/spec';
 
 /** Every number an event carries, as raw bits (so "equal" means bit-identical). */
 function bits(e: StepEvent | null): string {
@@ -292,6 +293,7 @@ test('plain SGD: the single-loop update of the fast path gives the bits of layer
     const stepped = new Trainer(make());
     while (stepped.next());
     const ran = new Trainer(make());
+    assert.equal(ran.fastPath, hidden === 3 ? 'small' : 'layers');
     ran.run();
     assert.equal(Buffer.from(ran.model.params.slice().buffer).toString('hex'), Buffer.from(stepped.model.params.slice().buffer).toString('hex'), `hidden ${hidden}`);
   }
@@ -316,4 +318,35 @@ test('rebase: the current state becomes step 0 of a new run; step back stops the
   t.goTo(0);
   t.run(2 * t.program.length);
   assert.deepEqual(Array.from(t.model.params), once);
+});
+
+test('the small-network fast path gives the bits of stepping, for every activation and loss', () => {
+  const cases: [Activation, Activation, LossKind, OptimizerKind][] = [
+    ['relu', 'softmax', 'cross-entropy', 'adam'],
+    ['leaky-relu', 'linear', 'mse', 'nesterov'],
+    ['linear', 'sigmoid', 'binary-cross-entropy', 'rmsprop'],
+    ['sigmoid', 'tanh', 'mse', 'sgd'],
+  ];
+  for (const [hidden, out, loss, opt] of cases) {
+    const rng = new Rng(7, 3);
+    const inputs = Array.from({ length: 7 }, () => [rng.uniform(-1, 1), rng.uniform(-1, 1)]);
+    const targets = inputs.map((x) => (loss === 'cross-entropy' ? (x[0] > 0 ? [1, 0] : [0, 1]) : [x[0] > 0 ? 0.9 : 0.1, x[1] > 0 ? 0.8 : 0.2]));
+    const make = () =>
+      network({
+        inputSize: 2,
+        layers: [{ size: 3, activation: hidden, biases: [0.1, -0.2, 0.05] }, { size: 2, activation: out }],
+        loss,
+        optimizer: optimizer(opt, { learningRate: 0.05 }),
+        training: { batchSize: 3, epochs: 3, shuffle: true },
+        train: dataset(inputs, targets),
+      });
+    const stepped = new Trainer(make());
+    while (stepped.next());
+    const ran = new Trainer(make());
+    assert.equal(ran.fastPath, 'small');
+    ran.run();
+    const hex = (t: Trainer) => Buffer.from(t.model.params.slice().buffer).toString('hex');
+    assert.equal(hex(ran), hex(stepped), `${hidden} → ${out}, ${loss}, ${opt}`);
+    assert.deepEqual(Array.from(ran.losses.value), Array.from(stepped.losses.value));
+  }
 });
