@@ -13,6 +13,7 @@
  * so the replay reproduces the same bits.
  */
 import { activate, multiplyByDerivative } from './activations';
+import { expPoly } from './expm';
 import { evaluate, Model, Workspace, computeLoss, deltaLayer, forwardLayer, gradientLayer, type Evaluation, type ForwardOptions, WASM_MIN_ELEMENTS, WASM_MIN_WORK } from './network';
 import { copyOptimizerState, createOptimizerState, optimizerStep, type OptimizerState } from './optimizers';
 import { sumSquares } from './kernels';
@@ -556,7 +557,12 @@ export class Trainer {
           Z[zo + j] = c + b[j];
         }
       }
-      activate(sp.activation, buf.Y, buf.S, m, n, sp.leak, buf.lse, null);
+      if (sp.activation === 'sigmoid') {
+        const S = buf.S;
+        for (let e = 0, len = m * n; e < len; e++) S[e] = 1 / (1 + expPoly(-Z[e])); // as activate()
+      } else {
+        activate(sp.activation, buf.Y, buf.S, m, n, sp.leak, buf.lse, null);
+      }
       A = buf.A;
     }
     this.lastLoss = computeLoss(model, ws);
@@ -581,7 +587,16 @@ export class Trainer {
           G[go + j] = c;
         }
       }
-      multiplyByDerivative(sp.activation, buf.Y, buf.S, G, buf.GY, m * n, sp.leak);
+      if (sp.activation === 'sigmoid') {
+        const S = buf.S;
+        const D = buf.GY;
+        for (let e = 0, len = m * n; e < len; e++) {
+          const v = S[e];
+          D[e] = G[e] * (v * (1 - v)); // as multiplyByDerivative()
+        }
+      } else {
+        multiplyByDerivative(sp.activation, buf.Y, buf.S, G, buf.GY, m * n, sp.leak);
+      }
     }
     this.done += 2 * K + 1;
     const scale = 1 / m;
