@@ -173,7 +173,8 @@ const OP_DELTA = 2;
 const OP_GRADIENT = 3;
 const OP_CLIP = 4;
 const OP_UPDATE = 5;
-const micro = (phase: Phase, pos: number): MicroStep => ({ phase, op: PHASES.indexOf(phase), pos });
+// OP_* are the indices of the phases in PHASES.
+const microStep = (phase: Phase, pos: number): MicroStep => ({ phase, op: PHASES.indexOf(phase), pos });
 
 /** Per-tensor bookkeeping: value, gradient, optimizer state, whether it is trained. */
 interface Slot {
@@ -257,12 +258,12 @@ export class Trainer {
 
     const K = this.model.layers.length;
     const program: MicroStep[] = [];
-    for (let i = 0; i < K; i++) program.push(micro('forward', i));
-    program.push(micro('loss', -1));
-    for (let i = K - 1; i >= 0; i--) program.push(micro('delta', i));
-    for (let i = K - 1; i >= 0; i--) program.push(micro('gradient', i));
-    if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push(micro('clip', -1));
-    for (let i = 0; i < K; i++) program.push(micro('update', i));
+    for (let i = 0; i < K; i++) program.push(microStep('forward', i));
+    program.push(microStep('loss', -1));
+    for (let i = K - 1; i >= 0; i--) program.push(microStep('delta', i));
+    for (let i = K - 1; i >= 0; i--) program.push(microStep('gradient', i));
+    if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push(microStep('clip', -1));
+    for (let i = 0; i < K; i++) program.push(microStep('update', i));
     this.program = program;
     this.hasClip = net.training.clipNorm !== null || net.training.clipValue !== null;
     this.stepsPerEpoch = this.batchesPerEpoch * program.length + 1;
