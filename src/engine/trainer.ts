@@ -246,7 +246,13 @@ export class Trainer {
   constructor(net: ResolvedNetwork, options: TrainerOptions = {}) {
     this.net = net;
     this.batchSize = Math.min(net.training.batchSize, net.train.count);
-    this.model = new Model(net, { workspaces: [this.batchSize, EVAL_CAPACITY], wasm: options.wasm });
+    const B = this.batchSize;
+    this.hasClip = net.training.clipNorm !== null || net.training.clipValue !== null;
+    this.small =
+      !this.hasClip &&
+      net.layers.every((l) => l.batchNorm === null && l.dropout === 0 && !l.residual && B * l.size * l.inputSize < WASM_MIN_WORK && B * l.size < WASM_MIN_ELEMENTS);
+    // A small network never calls the SIMD kernel, and plain arrays are a little quicker from JavaScript.
+    this.model = new Model(net, { workspaces: [B, EVAL_CAPACITY], wasm: options.wasm ?? !this.small });
     this.epochs = options.epochs ?? net.training.epochs;
     this.batchesPerEpoch = Math.ceil(net.train.count / this.batchSize);
     this.ws = new Workspace(this.model, this.batchSize);
@@ -265,7 +271,6 @@ export class Trainer {
     if (net.training.clipNorm !== null || net.training.clipValue !== null) program.push(microStep('clip', -1));
     for (let i = 0; i < K; i++) program.push(microStep('update', i));
     this.program = program;
-    this.hasClip = net.training.clipNorm !== null || net.training.clipValue !== null;
     this.stepsPerEpoch = this.batchesPerEpoch * program.length + 1;
     this.totalSteps = this.epochs * this.stepsPerEpoch;
     this.history = new BatchHistory(1 + K);
@@ -303,9 +308,6 @@ export class Trainer {
     const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && this.slots.every((sl) => sl.trainable);
     const m = this.model;
     this.plainSgd = !plain ? false : m.arena.holds(m.params, m.grads) && m.params.length >= WASM_MIN_ELEMENTS ? 'wasm' : 'js';
-    this.small =
-      !this.hasClip &&
-      net.layers.every((l) => l.batchNorm === null && l.dropout === 0 && !l.residual && this.batchSize * l.size * l.inputSize < WASM_MIN_WORK && this.batchSize * l.size < WASM_MIN_ELEMENTS);
     const snapBytes = this.snapshotBytes();
     this.recent = Math.max(1, options.recentCheckpoints ?? 8);
     // At most 1,024 grid checkpoints: beyond that, thinning (and recycling snapshots) costs less than
