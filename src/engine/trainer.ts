@@ -776,15 +776,19 @@ export class Trainer {
 
   private loadBatch(epoch: number, batchInEpoch: number): void {
     const count = this.net.train.count;
-    if (this.permEpoch !== epoch) {
-      if (this.net.training.shuffle) permutation(count, this.net.seed, epoch, this.perm);
-      else for (let i = 0; i < count; i++) this.perm[i] = i;
-      this.permEpoch = epoch;
-    }
+    if (this.permEpoch !== epoch) this.orderEpoch(epoch);
     const start = batchInEpoch * this.batchSize;
     const m = Math.min(this.batchSize, count - start);
     for (let x = 0; x < m; x++) this.batchRows[x] = this.perm[start + x];
     this.ws.loadBatch(this.net.train.inputs, this.net.train.targets, this.batchRows, m);
+  }
+
+  /** The order of the examples in an epoch: a pure function of (seed, epoch), cached for the current epoch. */
+  private orderEpoch(epoch: number): void {
+    const count = this.net.train.count;
+    if (this.net.training.shuffle) permutation(count, this.net.seed, epoch, this.perm);
+    else for (let i = 0; i < count; i++) this.perm[i] = i;
+    this.permEpoch = epoch;
   }
 
   private evaluationWorkspace(): Workspace {
@@ -869,7 +873,6 @@ export class Trainer {
     this.bestEma = Infinity;
     this.emaCount = 0;
     this.done = 0;
-    this.permEpoch = -1;
     this.ws.m = 0;
     this.lastEvent = null;
     this.pendingNonFinite = null;
