@@ -206,6 +206,8 @@ export class Trainer {
   private readonly plainSgd: false | 'js' | 'wasm';
   /** Use runSmallBatch (see there). */
   private readonly small: boolean;
+  /** How BP1 is computed for the output layer in the small path: a − t directly, or by deltaLayer. */
+  private readonly outputRule: 'a-t' | 'mse-sigmoid' | 'general';
 
   /** Which whole-batch path `run()` takes: plain loops for small plain networks, or the layer functions. */
   get fastPath(): 'small' | 'layers' {
@@ -251,6 +253,13 @@ export class Trainer {
     this.small =
       !this.hasClip &&
       net.layers.every((l) => l.batchNorm === null && l.dropout === 0 && !l.residual && B * l.size * l.inputSize < WASM_MIN_WORK && B * l.size < WASM_MIN_ELEMENTS);
+    const outLayer = net.layers[net.layers.length - 1];
+    this.outputRule =
+      (net.loss === 'cross-entropy' && outLayer.activation === 'softmax') || (net.loss === 'binary-cross-entropy' && outLayer.activation === 'sigmoid')
+        ? 'a-t'
+        : net.loss === 'mse' && outLayer.activation === 'sigmoid'
+          ? 'mse-sigmoid'
+          : 'general';
     // A small network never calls the SIMD kernel, and plain arrays are a little quicker from JavaScript.
     this.model = new Model(net, { workspaces: [B, EVAL_CAPACITY], wasm: options.wasm ?? !this.small });
     this.epochs = options.epochs ?? net.training.epochs;
@@ -578,7 +587,29 @@ export class Trainer {
     this.ema = ema;
     this.emaCount++;
     if (ema < this.bestEma) this.bestEma = ema;
-    deltaLayer(model, ws, K - 1);
+    const out = bufs[K - 1];
+    const outSpec = layers[K - 1].spec;
+    if (this.outputRule === 'a-t') {
+      // Softmax + cross-entropy, sigmoid + binary cross-entropy: δᴸ = a − t (as deltaLayer).
+      const S = out.S;
+      const T = ws.T;
+      const D = out.D;
+      for (let e = 0, len = m * outSpec.size; e < len; e++) D[e] = S[e] - T[e];
+    } else if (this.outputRule === 'mse-sigmoid') {
+      // ½Σ(t − a)² with a sigmoid output: δᴸ = (a − t) ⊙ a(1 − a) (as deltaLayer).
+      const S = out.S;
+      const T = ws.T;
+      const G = out.G;
+      const D = out.D;
+      for (let e = 0, len = m * outSpec.size; e < len; e++) {
+        const g = S[e] - T[e];
+        G[e] = g;
+        const v = S[e];
+        D[e] = g * (v * (1 - v));
+      }
+    } else {
+      deltaLayer(model, ws, K - 1);
+    }
     for (let i = K - 2; i >= 0; i--) {
       // G = δ^(l+1) W^(l+1), then δ = G ⊙ σ′ (BP2)
       const above = layers[i + 1];
@@ -640,7 +671,16 @@ export class Trainer {
         return;
       }
     }
-    this.update();
+    if (this.plainSgd === 'js') {
+      // θ ← θ − ηg over the parameter block (as update()).
+      const { params, grads } = model;
+      const lr = this.net.optimizer.learningRate;
+      for (let e = 0; e < params.length; e++) params[e] -= lr * grads[e];
+      const slots = this.slots;
+      for (let q = 0; q < slots.length; q++) slots[q].state.step++;
+    } else {
+      this.update();
+    }
     this.done += K;
   }
 

@@ -326,6 +326,8 @@ test('the small-network fast path gives the bits of stepping, for every activati
     ['leaky-relu', 'linear', 'mse', 'nesterov'],
     ['linear', 'sigmoid', 'binary-cross-entropy', 'rmsprop'],
     ['sigmoid', 'tanh', 'mse', 'sgd'],
+    ['tanh', 'sigmoid', 'mse', 'momentum'],
+    ['sigmoid', 'sigmoid', 'mse', 'sgd'],
   ];
   for (const [hidden, out, loss, opt] of cases) {
     const rng = new Rng(7, 3);
