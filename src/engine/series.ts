@@ -54,8 +54,9 @@ export class Series {
 export class BatchHistory {
   private data: Float64Array;
   private n = 0;
-  /** Batches per record. */
+  /** Batches per record (a power of two, 2^shift). */
   stride = 1;
+  private shift = 0;
 
   constructor(readonly width: number, readonly capacity = 65536) {
     this.data = new Float64Array(Math.min(capacity, 1024) * width);
@@ -67,12 +68,13 @@ export class BatchHistory {
   }
 
   record(batchIndex: number, field: number, value: number): void {
-    if (batchIndex % this.stride !== 0) return;
-    let r = batchIndex / this.stride;
+    // stride is a power of two: mask and shift rather than divide (this runs several times a batch).
+    if ((batchIndex & (this.stride - 1)) !== 0) return;
+    let r = batchIndex >>> this.shift;
     if (r >= this.capacity) {
       this.compact();
-      if (batchIndex % this.stride !== 0) return;
-      r = batchIndex / this.stride;
+      if ((batchIndex & (this.stride - 1)) !== 0) return;
+      r = batchIndex >>> this.shift;
     }
     const need = (r + 1) * this.width;
     if (need > this.data.length) {
@@ -95,12 +97,14 @@ export class BatchHistory {
     for (let r = 0; r < half; r++) this.data.copyWithin(r * w, 2 * r * w, 2 * r * w + w);
     this.n = half;
     this.stride *= 2;
+    this.shift++;
   }
 
   /** Drop every record and return to one record per batch. */
   clear(): void {
     this.n = 0;
     this.stride = 1;
+    this.shift = 0;
   }
 
   /** Keep the records of batches before `batchCount`. */

@@ -302,7 +302,8 @@ export class Trainer {
       this.layerSlots.push(list);
     });
 
-    this.checkpointBase = Math.max(1, Math.ceil(64 / this.batchSize));
+    // A power of two (so are the thinned intervals, its doublings): grid tests are bit masks.
+    this.checkpointBase = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(64 / this.batchSize))));
     this.checkpointInterval = this.checkpointBase;
     let at = 0;
     this.layerGrads = this.layerSlots.map((slots) => {
@@ -971,7 +972,7 @@ export class Trainer {
   private maybeCheckpoint(batchIndex: number): void {
     // Checkpoints sit on a grid of `checkpointBase` batches (sized so that copying the parameters
     // costs little next to training them), thinned further when the memory budget is reached.
-    if (batchIndex % this.checkpointBase !== 0 || this.checkpoints.has(batchIndex)) return;
+    if ((batchIndex & (this.checkpointBase - 1)) !== 0 || this.checkpoints.has(batchIndex)) return;
     this.saveCheckpoint(batchIndex);
     // The checkpoint that just left the "recent" window stays only if it is on the interval grid.
     const old = batchIndex - this.recent * this.checkpointBase;
