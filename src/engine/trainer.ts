@@ -508,7 +508,7 @@ export class Trainer {
    * Stops after a gradient step that found a NaN.
    */
   private runBatch(epoch: number, batchInEpoch: number, batchIndex: number): void {
-    this.maybeCheckpoint(batchIndex);
+    if ((batchIndex & (this.checkpointBase - 1)) === 0) this.maybeCheckpoint(batchIndex); // off the grid: nothing to do
     this.loadBatch(epoch, batchInEpoch);
     if (this.small) {
       this.runSmallBatch(batchIndex);
