@@ -11,7 +11,6 @@
 // at example 0 with the weights carried over: `Trainer.rebase()` makes the current state step 0
 // of a new run (dropping the old run's history and checkpoints), which is inside the timing.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -43,26 +42,9 @@ if (!existsSync(enginePath)) {
   process.exit(2);
 }
 const { runBench, parseArgs, TASKS, makeData, initParams } = await import(pathToFileURL(join(kitDir, 'harness.mjs')).href);
-const engine = await importEngine(enginePath);
+// The bundle has no CommonJS require (test/unit/bundle.test.ts checks the browser build the same way).
+const engine = await import(pathToFileURL(enginePath).href);
 const { Trainer, Model, Workspace, evaluate, wasmAvailable } = engine;
-
-/**
- * Import dist/engine.mjs. If the bundle still carries a CommonJS `require` (jsonc-parser's UMD
- * build inlined into the ESM bundle: "Dynamic require of ./impl/format is not supported"), give
- * it one that resolves from jsonc-parser's own folder, and say so on stderr.
- */
-async function importEngine(path) {
-  const url = pathToFileURL(path).href;
-  try {
-    return await import(url);
-  } catch (e) {
-    if (!/Dynamic require/.test(String(e?.message))) throw e;
-    const jsonc = join(HERE, '..', 'node_modules', 'jsonc-parser', 'lib', 'umd', 'main.js');
-    globalThis.require = createRequire(jsonc);
-    process.stderr.write(`note: ${path} calls require() (jsonc-parser's UMD build bundled into ESM); shimmed with createRequire\n`);
-    return await import(url + '?require-shim');
-  }
-}
 
 // ---------- the task as a resolved network ----------
 const opts = parseArgs(argv);

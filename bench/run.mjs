@@ -20,7 +20,6 @@
 //    the generated part of docs/benchmarks.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -54,18 +53,11 @@ const SHAPES = {
   wide: { sizes: [784, 512, 512, 10], batch: 128, loss: 'cross-entropy', lr: 0.1, examples: 5000 },
 };
 
-/** Import dist/engine.mjs (shimming `require` if the bundle still calls it: see engine-peer.mjs). */
+/** Import dist/engine.mjs (built by `npm run bench` before this script runs). */
 async function importEngine() {
   const path = join(ROOT, 'dist', 'engine.mjs');
   if (!existsSync(path)) throw new Error('dist/engine.mjs is missing: run `npm run build` first');
-  const url = pathToFileURL(path).href;
-  try {
-    return await import(url);
-  } catch (e) {
-    if (!/Dynamic require/.test(String(e?.message))) throw e;
-    globalThis.require = createRequire(join(ROOT, 'node_modules', 'jsonc-parser', 'lib', 'umd', 'main.js'));
-    return await import(url + '?require-shim');
-  }
+  return import(pathToFileURL(path).href);
 }
 
 /** Synthetic data and a resolved network of a shape: uniform inputs, one-hot classes (tiny: XOR). */

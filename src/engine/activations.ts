@@ -74,24 +74,6 @@ export function activate(
 
 const SOFTMAX_MAX = new Float64Array(256);
 
-/** σ′ at one element, from y (pre-activation) and s = σ(y). Not defined for softmax (a Jacobian). */
-export function derivativeAt(kind: Activation, y: number, s: number, leak: number): number {
-  switch (kind) {
-    case 'linear':
-      return 1;
-    case 'sigmoid':
-      return s * (1 - s);
-    case 'tanh':
-      return 1 - s * s;
-    case 'relu':
-      return y > 0 ? 1 : 0;
-    case 'leaky-relu':
-      return y > 0 ? 1 : leak;
-    case 'softmax':
-      return NaN;
-  }
-}
-
 /** out[i] = g[i] · σ′(y[i]) for i < len (g and out may alias). */
 export function multiplyByDerivative(
   kind: Activation,
@@ -128,13 +110,3 @@ export function multiplyByDerivative(
       throw new Error('softmax is only supported on the output layer with cross-entropy');
   }
 }
-
-/** The general form of σ, as text, for messages and the panel. */
-export const ACTIVATION_FORMULA: Record<Activation, string> = {
-  linear: 'σ(z) = z',
-  sigmoid: 'σ(z) = 1 / (1 + e^(−z))',
-  tanh: 'σ(z) = tanh z',
-  relu: 'σ(z) = max(0, z)',
-  'leaky-relu': 'σ(z) = z if z > 0, else leak·z',
-  softmax: 'σ(z)_j = e^(z_j) / Σ_k e^(z_k)',
-};

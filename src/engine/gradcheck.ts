@@ -88,11 +88,6 @@ export function allParams(model: Model): ParamRef[] {
   return refs;
 }
 
-/** Every parameter of one layer. */
-export function layerParams(model: Model, layer: number): ParamRef[] {
-  return allParams(model).filter((r) => r.layer === layer);
-}
-
 export function gradientCheck(source: Model, batch: BatchInput, refs: ParamRef[], epsilon = 1e-6): GradCheckResult {
   const model = cloneModel(source, [batch.m]);
   const ws = new Workspace(model, batch.m);

@@ -44,15 +44,6 @@ export function copyOptimizerState(src: OptimizerState, dst: OptimizerState): vo
   if (src.mean && dst.mean) dst.mean.set(src.mean);
 }
 
-export function cloneOptimizerState(src: OptimizerState): OptimizerState {
-  return {
-    step: src.step,
-    momentum: src.momentum ? src.momentum.slice() : null,
-    square: src.square ? src.square.slice() : null,
-    mean: src.mean ? src.mean.slice() : null,
-  };
-}
-
 /**
  * Apply one update to θ in place. `grad` is not modified. `wasm` (when θ and g live in its memory)
  * runs plain SGD as one SIMD loop, with the same bits.
@@ -143,20 +134,4 @@ export function optimizerStep(opt: ResolvedOptimizer, theta: Float64Array, grad:
 /** Adam's bias corrections after `step` updates: m̂ = m / c1, v̂ = v / c2. */
 export function adamBiasCorrections(opt: ResolvedOptimizer, step: number): { c1: number; c2: number } {
   return { c1: 1 - Math.pow(opt.beta1, step), c2: 1 - Math.pow(opt.beta2, step) };
-}
-
-/** The update rule as text, for the panel and the debugger. */
-export function optimizerFormula(opt: ResolvedOptimizer): string {
-  switch (opt.type) {
-    case 'sgd':
-    case 'momentum':
-    case 'nesterov':
-      if (opt.momentum === 0) return 'θ ← θ − η ∂C/∂θ';
-      return opt.nesterov ? 'b ← μb + (1−τ)g;  θ ← θ − η(g + μb)' : 'b ← μb + (1−τ)g;  θ ← θ − ηb';
-    case 'rmsprop':
-      return 's ← αs + (1−α)g²;  θ ← θ − η g / (√s + ε)';
-    case 'adam':
-    case 'adamw':
-      return 'm ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  θ ← θ − η m̂ / (√v̂ + ε)';
-  }
 }

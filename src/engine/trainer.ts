@@ -902,8 +902,9 @@ export class Trainer {
   /** Go to any step (earlier or later), exactly. Returns the event of that step (null for step 0). */
   goTo(target: number): StepEvent | null {
     target = Math.max(0, Math.min(this.totalSteps, Math.floor(target)));
-    if (target === this.done) return this.lastEvent ?? this.replayLast();
-    if (target < this.done) {
+    if (target === this.done && (this.lastEvent || target === 0)) return this.lastEvent;
+    // Earlier steps, and the current one when its event is gone (after a run without events), replay.
+    if (target <= this.done) {
       const batchIndex = target === 0 ? 0 : this.locate(target).batchIndex;
       this.restore(batchIndex);
     }
@@ -938,17 +939,6 @@ export class Trainer {
   /** Step back `count` micro-steps. */
   back(count = 1): StepEvent | null {
     return this.goTo(this.done - count);
-  }
-
-  private replayLast(): StepEvent | null {
-    if (this.done === 0) return null;
-    return this.goToFresh(this.done);
-  }
-
-  private goToFresh(target: number): StepEvent | null {
-    this.restore(this.locate(target).batchIndex);
-    this.advanceQuiet(target - 1 - this.done);
-    return this.next();
   }
 
   private advanceQuiet(count: number): void {

@@ -352,3 +352,15 @@ test('the small-network fast path gives the bits of stepping, for every activati
     assert.deepEqual(Array.from(ran.losses.value), Array.from(stepped.losses.value));
   }
 });
+
+test('goTo the current step after running without events rebuilds that step\'s event', () => {
+  const stepped = new Trainer(busyNetwork(1));
+  const events: string[] = [];
+  for (let e = stepped.next(); e; e = stepped.next()) events.push(bits(e));
+  const t = new Trainer(busyNetwork(1));
+  t.run(17);
+  assert.equal(t.last, null);
+  assert.equal(bits(t.goTo(17)), events[16]);
+  assert.equal(t.step, 17);
+  assert.equal(t.goTo(0), null);
+});
