@@ -19,7 +19,16 @@ const bundles = [
   { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.mjs', platform: 'node', format: 'esm' },
   // VS Code extension (desktop) and its web build, when present.
   { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/web/extension.js', platform: 'browser', format: 'cjs', external: ['vscode'] },
+  // The web worker has no Node built-ins: @vscode/debugadapter's `events` and `url` come from small stand-ins.
+  {
+    entryPoints: ['src/extension/extension.ts'],
+    outfile: 'dist/web/extension.js',
+    platform: 'browser',
+    format: 'cjs',
+    external: ['vscode'],
+    alias: { events: './src/extension/web/events.ts', url: './src/extension/web/url.ts' },
+    define: { global: 'globalThis' },
+  },
   { entryPoints: ['src/debug/standalone.ts'], outfile: 'dist/debugAdapter.js', platform: 'node', format: 'cjs' },
   { entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
