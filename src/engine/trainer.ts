@@ -901,7 +901,7 @@ export class Trainer {
 
   /** Go to any step (earlier or later), exactly. Returns the event of that step (null for step 0). */
   goTo(target: number): StepEvent | null {
-    target = Math.max(0, Math.min(this.totalSteps, Math.floor(target)));
+    target = Math.max(this.firstStep, Math.min(this.totalSteps, Math.floor(target)));
     if (target === this.done && (this.lastEvent || target === 0)) return this.lastEvent;
     // Earlier steps, and the current one when its event is gone (after a run without events), replay.
     if (target <= this.done) {
@@ -930,10 +930,51 @@ export class Trainer {
     this.bestEma = Infinity;
     this.emaCount = 0;
     this.done = 0;
+    this.floorStep = 0;
+    this.floorBatch = 0;
     this.ws.m = 0;
     this.lastEvent = null;
     this.pendingNonFinite = null;
     this.saveCheckpoint(0);
+  }
+
+  /** The optimizer state of layer l's (2…L) weights and biases, by reference. */
+  optimizerStates(l: number): { W: OptimizerState; b: OptimizerState } {
+    const slots = this.layerSlots[l - 2];
+    return { W: slots[0].state, b: slots[1].state };
+  }
+
+  /** The earliest step that can be reached (0, or the start of the mini-batch of the last `edit`). */
+  get firstStep(): number {
+    return this.floorStep;
+  }
+  private floorStep = 0;
+  private floorBatch = 0;
+
+  /**
+   * Edit and continue: `apply` changes parameters, optimizer settings or data as they were at the start of
+   * the current mini-batch, then the mini-batch is recomputed up to the current step. The position (step,
+   * epoch, batch) is kept; history before this mini-batch is dropped, since it belongs to the unedited
+   * run (step back stops at the mini-batch's start). Returns the event of the current step.
+   */
+  edit(apply: () => void): StepEvent | null {
+    const target = this.done;
+    const batchIndex = target === 0 ? 0 : this.locate(target).batchIndex;
+    const e = Math.floor(batchIndex / this.batchesPerEpoch);
+    const start = e * this.stepsPerEpoch + (batchIndex - e * this.batchesPerEpoch) * this.program.length;
+    this.restore(batchIndex);
+    this.advanceQuiet(start - this.done);
+    apply();
+    for (const key of [...this.checkpoints.keys()]) this.release(key);
+    this.saveCheckpoint(batchIndex);
+    this.floorStep = start;
+    this.floorBatch = batchIndex;
+    if (target === start) {
+      this.lastEvent = null;
+      return null;
+    }
+    this.advanceQuiet(target - 1 - this.done);
+    return this.next();
   }
 
   /** Step back `count` micro-steps. */
@@ -966,7 +1007,7 @@ export class Trainer {
     this.saveCheckpoint(batchIndex);
     // The checkpoint that just left the "recent" window stays only if it is on the interval grid.
     const old = batchIndex - this.recent * this.checkpointBase;
-    if (old > 0 && old % this.checkpointInterval !== 0 && this.checkpoints.has(old)) this.release(old);
+    if (old > 0 && old !== this.floorBatch && old % this.checkpointInterval !== 0 && this.checkpoints.has(old)) this.release(old);
     if (this.checkpoints.size > this.maxCheckpoints + this.recent) this.thin(batchIndex);
   }
 
@@ -1006,7 +1047,7 @@ export class Trainer {
     while (this.checkpoints.size > this.maxCheckpoints + this.recent) {
       this.checkpointInterval *= 2;
       for (const b of [...this.checkpoints.keys()]) {
-        if (b !== 0 && b % this.checkpointInterval !== 0 && b <= latest - this.recent * this.checkpointBase) this.release(b);
+        if (b !== this.floorBatch && b % this.checkpointInterval !== 0 && b <= latest - this.recent * this.checkpointBase) this.release(b);
       }
     }
   }
