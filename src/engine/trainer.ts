@@ -905,10 +905,12 @@ export class Trainer {
     if (target === this.done && (this.lastEvent || target === 0)) return this.lastEvent;
     // Earlier steps, and the current one when its event is gone (after a run without events), replay.
     if (target <= this.done) {
-      const batchIndex = target === 0 ? 0 : this.locate(target).batchIndex;
+      // The floor step (start of an edited mini-batch) ends the previous batch: restore the floor's checkpoint.
+      const batchIndex = target === 0 ? 0 : Math.max(this.floorBatch, this.locate(target).batchIndex);
       this.restore(batchIndex);
     }
-    if (target === 0) {
+    if (target === this.floorStep && target === this.done) {
+      // Step 0, or the start of an edited mini-batch: no step has run there.
       this.lastEvent = null;
       return null;
     }

@@ -57,7 +57,7 @@ async function launch(args: Record<string, unknown>, setup: Setup = {}): Promise
   return { stopped: await stoppedP, bps };
 }
 
-async function position(): Promise<{ step: number; phase: string; layer: number | null; neuron: number | null }> {
+async function position(): Promise<{ step: number; phase: string; layer: number | null; neuron: number | null; finished: boolean }> {
   return (await dc.customRequest('backprop/position')).body;
 }
 
