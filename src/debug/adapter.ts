@@ -610,7 +610,7 @@ export class BackpropDebugSession extends DebugSession {
     if (!rt) return;
     const expr = args.expression.trim();
     if (args.context === 'repl' && (expr === '' || expr === 'help' || expr === '?')) {
-      response.body = { result: `Names: ${rt.nameList().join(', ')}\nFunctions: norm max min mean sum abs exp log sqrt sigmoid tanh relu len argmax any all T dot\nExamples: W2[0][1]   max(abs(delta))   norm(dW3) / norm(W3)   loss`, variablesReference: 0 };
+      response.body = { result: `Names: ${rt.nameList().join(', ')}\nFunctions: norm max min mean sum abs exp log sqrt sigmoid tanh relu len argmax argmin any all T dot matmul (and A @ B)\nExamples: W2[0][1]   max(abs(delta))   norm(dW3) / norm(W3)   loss`, variablesReference: 0 };
       return this.sendResponse(response);
     }
     try {
