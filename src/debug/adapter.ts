@@ -223,7 +223,8 @@ export class BackpropDebugSession extends DebugSession {
     if (!rt) return;
     let name = args.name;
     const c = args.variablesReference !== undefined ? this.containers.get(args.variablesReference) : undefined;
-    if (c && (c.kind === 'row' || c.kind === 'tensor') && c.evalName) name = `${c.evalName}${args.name}`;
+    if (c && c.kind === 'row' && c.evalName) name = `${c.evalName}[${c.row}]${args.name}`;
+    else if (c && c.kind === 'tensor' && c.evalName) name = `${c.evalName}${args.name}`;
     const info = rt.dataBreakpointInfo(name);
     response.body = { dataId: info.dataId, description: info.description, accessTypes: ['write'], canPersist: true };
     this.sendResponse(response);

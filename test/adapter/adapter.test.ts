@@ -303,6 +303,15 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     assert.equal(info.body.dataId, 'W3[0][0]');
     const bad = await dc.dataBreakpointInfoRequest({ name: 'W9[0][0]' });
     assert.equal(bad.body.dataId, null);
+    // From the Variables view: an element of a row of W³, and of the vector b².
+    const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
+    const net = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    const layer3 = (await dc.variablesRequest({ variablesReference: net.find((v) => v.name === 'layer 3')!.variablesReference })).body.variables;
+    const W3 = layer3.find((v) => v.name === 'W³')!;
+    const row1 = (await dc.variablesRequest({ variablesReference: W3.variablesReference })).body.variables[1];
+    assert.equal((await dc.dataBreakpointInfoRequest({ variablesReference: row1.variablesReference, name: '[0]' })).body.dataId, 'W3[1][0]');
+    const b3 = layer3.find((v) => v.name === 'b³')!;
+    assert.equal((await dc.dataBreakpointInfoRequest({ variablesReference: b3.variablesReference, name: '[1]' })).body.dataId, 'b3[1]');
     await dc.setDataBreakpointsRequest({ breakpoints: [{ dataId: 'W3[0][0]' }] });
     const s = await stepping(() => dc.continueRequest({ threadId: 1 }));
     assert.equal(s.body.reason, 'data breakpoint');
