@@ -16,10 +16,12 @@ const out = join(root, 'out', 'integration');
 const suites = readdirSync(join(src, 'suite')).filter((f) => f.endsWith('.test.ts')).sort();
 if (suites.length === 0) throw new Error('no test/integration/suite/*.test.ts');
 
+// INTEGRATION_GREP=<regexp>: only the tests whose full title matches (fixed into the bundles at build time).
+const grep = JSON.stringify(process.env.INTEGRATION_GREP || '');
 const common = {
   bundle: true, format: 'cjs', target: 'es2022', sourcemap: 'linked', logLevel: 'warning', absWorkingDir: root,
 };
-const node = { ...common, platform: 'node', external: ['vscode', 'mocha'], define: { __INTEGRATION_HOST__: '"node"' } };
+const node = { ...common, platform: 'node', external: ['vscode', 'mocha'], define: { __INTEGRATION_HOST__: '"node"', __INTEGRATION_GREP__: grep } };
 
 // The web bundle's list of suites: a generated module, required by index.web.ts after mocha.setup().
 const suitesModule = {
@@ -38,7 +40,7 @@ const web = {
   ...common,
   platform: 'browser',
   external: ['vscode'],
-  define: { __INTEGRATION_HOST__: '"web"', global: 'globalThis' },
+  define: { __INTEGRATION_HOST__: '"web"', __INTEGRATION_GREP__: grep, global: 'globalThis' },
   alias: { assert: assertShim, 'node:assert': assertShim, 'assert/strict': assertShim, 'node:assert/strict': assertShim },
   plugins: [suitesModule],
 };
@@ -49,4 +51,5 @@ await Promise.all([
   esbuild.build({ ...node, entryPoints: suites.map((f) => join(src, 'suite', f)), outdir: join(out, 'node', 'suite') }),
   esbuild.build({ ...web, entryPoints: [join(src, 'index.web.ts')], outfile: join(out, 'web', 'index.js') }),
 ]);
-console.log(`built integration tests: ${suites.length} suite file(s) (${suites.join(', ')}) for the node and web hosts`);
+console.log(`built integration tests: ${suites.length} suite file(s) (${suites.join(', ')}) for the node and web hosts` +
+  (process.env.INTEGRATION_GREP ? `, only tests matching /${process.env.INTEGRATION_GREP}/` : ''));

@@ -4,12 +4,15 @@
 // so that the suites' suite()/test() calls find mocha's globals.
 import 'mocha/mocha';
 
+declare const __INTEGRATION_GREP__: string; // INTEGRATION_GREP when the tests were built
+
 export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     try {
       mocha.setup({ ui: 'tdd', reporter: 'spec', color: false, timeout: 60_000 } as unknown as Mocha.MochaOptions);
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- evaluated after mocha.setup()
       require('integration-suites:all');
+      if (__INTEGRATION_GREP__) mocha.grep(new RegExp(__INTEGRATION_GREP__));
       const runner = mocha.run((failures) => {
         const st = runner.stats!;
         console.log(`${st.passes} passed, ${st.failures} failed${st.pending ? `, ${st.pending} skipped` : ''}`);
