@@ -139,6 +139,9 @@ export async function launchChromium(parent) {
     executablePath: paths.chromium,
     headless: true,
     viewport: { width: 1280, height: 800 },
+    // Our signal handlers close the browser (cleanup): Playwright's would exit the process before the
+    // other cleanups run. Its exit hook still kills the browser if all else fails.
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
   });
