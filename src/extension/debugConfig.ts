@@ -4,7 +4,8 @@
  * (a file-system path for local files, a URI string for other file systems).
  */
 import * as vscode from 'vscode';
-import { isNetworkDocument } from './diagnostics';
+import { formatDiagnostic } from '../engine';
+import { isNetworkDocument, type NetworkDiagnostics } from './diagnostics';
 import { baseName, classifyNetworkArgument, documentForPath, networkArgument, relativeSegments } from './pure';
 
 export const DEBUG_TYPE = 'backprop';
@@ -77,6 +78,9 @@ export function resolveNetworkUri(network: string, folder: vscode.WorkspaceFolde
 }
 
 export class BackpropConfigurationProvider implements vscode.DebugConfigurationProvider {
+  /** With the Problems panel's checker, a network file with errors is reported instead of launched. */
+  constructor(private readonly diagnostics?: NetworkDiagnostics) {}
+
   resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): vscode.DebugConfiguration | undefined {
     if (!config.type && !config.request && !config.name) {
       // F5 with no launch.json: debug the active network file.
@@ -111,10 +115,10 @@ export class BackpropConfigurationProvider implements vscode.DebugConfigurationP
     return config;
   }
 
-  resolveDebugConfigurationWithSubstitutedVariables(
+  async resolveDebugConfigurationWithSubstitutedVariables(
     folder: vscode.WorkspaceFolder | undefined,
     config: vscode.DebugConfiguration,
-  ): vscode.DebugConfiguration | undefined {
+  ): Promise<vscode.DebugConfiguration | undefined> {
     const network: unknown = config.network;
     if (typeof network !== 'string') {
       showNothingToDebug();
@@ -130,7 +134,31 @@ export class BackpropConfigurationProvider implements vscode.DebugConfigurationP
       return undefined;
     }
     config.network = networkArgument(uri);
+    // A file with errors does not start a session: the Problems panel says what to fix.
+    if (this.diagnostics && (await this.hasErrors(uri))) return undefined;
     return config;
+  }
+
+  /** Checks the network file with the engine's validator; on errors, shows them and returns true. */
+  private async hasErrors(uri: vscode.Uri): Promise<boolean> {
+    let doc: vscode.TextDocument;
+    try {
+      doc = await vscode.workspace.openTextDocument(uri);
+    } catch {
+      return false; // the adapter reports a file it cannot read
+    }
+    if (!isNetworkDocument(doc)) return false;
+    let result: Awaited<ReturnType<NetworkDiagnostics['check']>>;
+    for (let attempt = 0; attempt < 5 && result === undefined; attempt++) result = await this.diagnostics!.check(doc);
+    const errors = (result ?? []).filter((d) => d.severity === 'error');
+    if (errors.length === 0) return false;
+    await vscode.commands.executeCommand('workbench.actions.view.problems');
+    void vscode.window.showErrorMessage(
+      errors.length === 1
+        ? vscode.l10n.t('Backprop Stepper: {0} has an error, so training cannot start: {1}', baseName(uri.path), formatDiagnostic({ ...errors[0], file: baseName(uri.path) }))
+        : vscode.l10n.t('Backprop Stepper: {0} has {1} errors, so training cannot start (see the Problems panel). First: {2}', baseName(uri.path), errors.length, formatDiagnostic({ ...errors[0], file: baseName(uri.path) })),
+    );
+    return true;
   }
 }
 
