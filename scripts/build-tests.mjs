@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'test', 'integration');
 const out = join(root, 'out', 'integration');
-const suites = readdirSync(join(src, 'suite')).filter((f) => f.endsWith('.test.ts')).sort();
-if (suites.length === 0) throw new Error('no test/integration/suite/*.test.ts');
+// INTEGRATION_SUITE_DIR=bench: bundle test/integration/bench/ instead (npm run bench:vscode).
+const suiteDir = process.env.INTEGRATION_SUITE_DIR || 'suite';
+const suites = readdirSync(join(src, suiteDir)).filter((f) => f.endsWith('.test.ts')).sort();
+if (suites.length === 0) throw new Error(`no test/integration/${suiteDir}/*.test.ts`);
 
 // INTEGRATION_GREP=<regexp>: only the tests whose full title matches (fixed into the bundles at build time).
 const grep = JSON.stringify(process.env.INTEGRATION_GREP || '');
@@ -30,7 +32,7 @@ const suitesModule = {
     build.onResolve({ filter: /^integration-suites:all$/ }, () => ({ path: 'all', namespace: 'integration-suites' }));
     build.onLoad({ filter: /.*/, namespace: 'integration-suites' }, () => ({
       contents: suites.map((f) => `import './${f.replace(/\.ts$/, '')}';`).join('\n'),
-      resolveDir: join(src, 'suite'),
+      resolveDir: join(src, suiteDir),
       loader: 'ts',
     }));
   },
@@ -48,7 +50,7 @@ const web = {
 rmSync(out, { recursive: true, force: true });
 await Promise.all([
   esbuild.build({ ...node, entryPoints: [join(src, 'index.node.ts')], outfile: join(out, 'node', 'index.js') }),
-  esbuild.build({ ...node, entryPoints: suites.map((f) => join(src, 'suite', f)), outdir: join(out, 'node', 'suite') }),
+  esbuild.build({ ...node, entryPoints: suites.map((f) => join(src, suiteDir, f)), outdir: join(out, 'node', 'suite') }),
   esbuild.build({ ...web, entryPoints: [join(src, 'index.web.ts')], outfile: join(out, 'web', 'index.js') }),
 ]);
 console.log(`built integration tests: ${suites.length} suite file(s) (${suites.join(', ')}) for the node and web hosts` +

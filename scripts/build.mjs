@@ -9,6 +9,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
 
+const LOAD_MARK = 'var __backpropLoadStart = globalThis.performance ? globalThis.performance.now() : Date.now();';
+
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
   // Headless CLI (Node).
@@ -18,7 +20,8 @@ const bundles = [
   // The engine for Node consumers (benchmarks, scripts).
   { entryPoints: ['src/engine/index.ts'], outfile: 'dist/engine.mjs', platform: 'node', format: 'esm' },
   // VS Code extension (desktop) and its web build, when present.
-  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
+  // The banner notes when the bundle starts loading, so activation can report load + activate time.
+  { entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'], banner: { js: LOAD_MARK } },
   // The web worker has no Node built-ins: @vscode/debugadapter's `events` and `url` come from small stand-ins.
   {
     entryPoints: ['src/extension/extension.ts'],
@@ -26,6 +29,7 @@ const bundles = [
     platform: 'browser',
     format: 'cjs',
     external: ['vscode'],
+    banner: { js: LOAD_MARK },
     alias: { events: './src/extension/web/events.ts', url: './src/extension/web/url.ts' },
     define: { global: 'globalThis' },
   },

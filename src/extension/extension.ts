@@ -17,7 +17,18 @@ class InlineAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
   }
 }
 
-export function activate(context: vscode.ExtensionContext): void {
+/** Set by the bundle's first line (scripts/build.mjs): when the extension's code started loading. */
+declare const __backpropLoadStart: number | undefined;
+
+/** What the extension exports: its own activation cost, for the benchmark and the integration tests. */
+export interface BackpropExtensionApi {
+  activation: { loadMs: number; activateMs: number };
+}
+
+const clock = (): number => (globalThis.performance ? globalThis.performance.now() : Date.now());
+
+export function activate(context: vscode.ExtensionContext): BackpropExtensionApi {
+  const activateStart = clock();
   const diagnostics = new NetworkDiagnostics();
   context.subscriptions.push(
     diagnostics,
@@ -31,6 +42,9 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerHoverProvider(NETWORK_SELECTOR, new LayerHoverProvider()),
     ...registerCommands(diagnostics),
   );
+  const loadStart = typeof __backpropLoadStart === 'number' ? __backpropLoadStart : activateStart;
+  const end = clock();
+  return { activation: { loadMs: activateStart - loadStart, activateMs: end - activateStart } };
 }
 
 export function deactivate(): void {

@@ -8,6 +8,10 @@ suite(`smoke (${host} extension host)`, () => {
     assert.ok(vscode.extensions.getExtension(EXTENSION_ID), `${EXTENSION_ID} is installed`);
     const ext = await activateExtension();
     assert.strictEqual(ext.isActive, true);
+    // The extension reports its own load and activate time (the benchmark's source).
+    const api = ext.exports as { activation?: { loadMs: number; activateMs: number } };
+    assert.ok(api.activation && api.activation.loadMs >= 0 && api.activation.activateMs >= 0, JSON.stringify(api));
+    assert.ok(api.activation.loadMs + api.activation.activateMs < 10_000, JSON.stringify(api));
   });
 
   test('backprop.validateNetwork is a registered command', async () => {

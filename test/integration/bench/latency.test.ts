@@ -1,0 +1,79 @@
+// `npm run bench:vscode` (not part of npm test): measured inside a real VS Code, in each extension host.
+//  - activation: the extension's own load + activate time (it reports them as its exports);
+//  - step latency: from a DAP request sent through VS Code (`session.customRequest`) to the `stopped`
+//    event seen by a debug adapter tracker, on an mnist-shaped network (784-128-10, batch 64, 1,024
+//    synthetic examples written as CSV into the workspace).
+// Results are printed as one `BENCH {json}` line per host, which bench/vscode.mjs collects.
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { activateExtension, examplesUri, host, waitFor, workspaceFolder } from '../suite/util';
+
+const now = (): number => performance.now();
+const quantile = (a: number[], q: number): number => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(q * a.length))];
+
+suite(`latency (${host} extension host)`, () => {
+  test('activation and step → stopped on 784-128-10', async function () {
+    this.timeout(180_000);
+    const ext = await activateExtension();
+    const activation = (ext.exports as { activation: { loadMs: number; activateMs: number } }).activation;
+
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const cols = Array.from({ length: 784 }, (_, i) => `p${i}`);
+    const rows = [[...cols, 'label'].join(',')];
+    for (let r = 0; r < 1024; r++) rows.push([...cols.map(() => rand().toFixed(3)), String(r % 10)].join(','));
+    await vscode.workspace.fs.writeFile(examplesUri('bench-mnist.csv'), new TextEncoder().encode(rows.join('\n') + '\n'));
+    const net = {
+      name: 'mnist-shaped 784-128-10',
+      seed: 1,
+      layers: [{ size: 784 }, { size: 128, activation: 'sigmoid' }, { size: 10, activation: 'softmax' }],
+      loss: 'cross-entropy',
+      optimizer: { type: 'sgd', learningRate: 0.1 },
+      training: { batchSize: 64, epochs: 5, shuffle: true },
+      data: { csv: 'bench-mnist.csv', inputs: cols, target: 'label' },
+    };
+    const uri = examplesUri('bench-mnist.backprop.json');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify(net, null, 2)));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+
+    let stops = 0;
+    let stoppedAt = 0;
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory('backprop', {
+      createDebugAdapterTracker: () => ({
+        onDidSendMessage: (m: { type?: string; event?: string }) => {
+          if (m.type === 'event' && m.event === 'stopped') {
+            stoppedAt = now();
+            stops++;
+          }
+        },
+      }),
+    });
+    try {
+      const t0 = now();
+      assert.strictEqual(await vscode.debug.startDebugging(workspaceFolder(), { type: 'backprop', request: 'launch', name: 'bench', network: '${file}' }), true);
+      await waitFor(() => stops > 0, 60_000, 'the stop on entry');
+      const launchMs = stoppedAt - t0;
+      const session = vscode.debug.activeDebugSession!;
+      const time = async (command: string): Promise<number> => {
+        const before = stops;
+        const start = now();
+        await session.customRequest(command, { threadId: 1 });
+        await waitFor(() => stops > before, 30_000, `stop after ${command}`);
+        return stoppedAt - start;
+      };
+      const over: number[] = [];
+      const into: number[] = [];
+      const back: number[] = [];
+      for (let i = 0; i < 150; i++) over.push(await time('next'));
+      for (let i = 0; i < 30; i++) into.push(await time('stepIn'));
+      for (let i = 0; i < 30; i++) back.push(await time('stepBack'));
+      const position = (await session.customRequest('backprop/position')) as { step: number };
+      assert.ok(position.step > 100, `stepped: ${JSON.stringify(position)}`);
+      const stat = (a: number[]) => ({ n: a.length, median: quantile(a, 0.5), p95: quantile(a, 0.95), max: Math.max(...a) });
+      console.log('BENCH ' + JSON.stringify({ host, activation, launchMs, stepOver: stat(over), stepIn: stat(into), stepBack: stat(back) }));
+      await vscode.debug.stopDebugging(session);
+    } finally {
+      tracker.dispose();
+    }
+  });
+});
