@@ -354,6 +354,13 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     const scopes3 = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
     const vars2 = (await dc.variablesRequest({ variablesReference: scopes3[0].variablesReference })).body.variables;
     const z = vars2.find((v) => v.name === 'z²')!;
+    // An input of the current mini-batch, from the Network scope's layer 1.
+    const netVars = (await dc.variablesRequest({ variablesReference: scopes3[1].variablesReference })).body.variables;
+    const layer1 = (await dc.variablesRequest({ variablesReference: netVars.find((v) => v.name === 'layer 1')!.variablesReference })).body.variables;
+    const x = layer1.find((v) => v.name === 'a¹ = x')!;
+    assert.equal((await dc.setVariableRequest({ variablesReference: x.variablesReference, name: '[0]', value: '0.1' })).body.value, '0.1');
+    // z²₁ = 0.5·0.1 + 0.20·0.10 + 0.35 (the edited weight stays)
+    assert.ok(Math.abs((await num('z2[0]')) - 0.42) < 1e-15, await evaluate('z2'));
     await assert.rejects(dc.setVariableRequest({ variablesReference: z.variablesReference, name: '[0]', value: '1' }), /computed|cannot/);
   });
 

@@ -151,6 +151,25 @@ suite(`debugging Mazur 2-2-2 (${host} extension host)`, () => {
     const result = await vscode.commands.executeCommand('backprop.validateNetwork', examplesUri('mazur.backprop.json'));
     assert.ok(Array.isArray(result), 'validateNetwork returns the diagnostics');
     assert.strictEqual((result as unknown[]).length, 0);
+    // Step Through Network: a session that stops on entry.
+    stops.length = 0;
+    assert.strictEqual(await vscode.commands.executeCommand('backprop.debugNetwork', examplesUri('mazur.backprop.json')), true);
+    await waitFor(() => stops.length > 0, 20_000, 'the stop on entry');
+    assert.strictEqual(stops[0].reason, 'entry');
+    await stopSession();
+    // Run Network: trains to the end without stopping and ends the session, printing each epoch.
+    stops.length = 0;
+    outputs.length = 0;
+    const ended = new Promise<void>((resolve) => {
+      const d = vscode.debug.onDidTerminateDebugSession(() => {
+        d.dispose();
+        resolve();
+      });
+    });
+    assert.strictEqual(await vscode.commands.executeCommand('backprop.runNetwork', examplesUri('xor.backprop.json')), true);
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 30_000))]);
+    assert.strictEqual(stops.length, 0, 'no stop when running');
+    assert.ok(outputs.some((o) => /^epoch 2000\/2000: loss 0\.00\d+, accuracy 100\.0%/.test(o)), outputs.slice(-3).join(''));
   });
 
   test('a malformed network file gets located diagnostics, and debugging it fails cleanly', async () => {
