@@ -128,7 +128,7 @@ export class BackpropDebugSession extends DebugSession {
     this.runtime = loaded.runtime;
     const rt = this.runtime;
     const net = rt.net;
-    this.sendEvent(new OutputEvent(`${net.name}: ${[net.inputSize, ...net.layers.map((l) => l.size)].join('-')}, ${net.train.count} training examples, ${rt.trainer.epochs} epoch${rt.trainer.epochs === 1 ? '' : 's'} of ${rt.trainer.batchesPerEpoch} mini-batch${rt.trainer.batchesPerEpoch === 1 ? '' : 'es'}, ${rt.trainer.totalSteps} steps.\n`, 'console'));
+    this.sendEvent(new OutputEvent(`${net.name}: ${[net.inputSize, ...net.layers.map((l) => l.size)].join('-')}, ${net.train.count} training example${net.train.count === 1 ? '' : 's'}, ${rt.trainer.epochs} epoch${rt.trainer.epochs === 1 ? '' : 's'} of ${rt.trainer.batchesPerEpoch} mini-batch${rt.trainer.batchesPerEpoch === 1 ? '' : 'es'}, ${rt.trainer.totalSteps} steps.\n`, 'console'));
     if (this.pendingLines) {
       rt.setLineBreakpoints(this.pendingLines.map((b) => ({ line: b.line, ...opt(b) })));
       this.pendingLines = null;
