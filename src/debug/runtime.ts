@@ -121,7 +121,12 @@ export class DebugRuntime {
     this.stepper = new Stepper(this.trainer);
     this.source = new SourceMap(text);
     this.granularity = options.granularity ?? 'layer';
+    const o = net.optimizer;
+    this.launchedPlainSgd = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && net.training.trainBiases;
   }
+
+  /** The trainer's plain-SGD fast path is chosen at launch (see unusedHyper). */
+  private readonly launchedPlainSgd: boolean;
 
   /** Load and resolve a network file. Never throws: problems come back as diagnostics. */
   static async load(text: string, fileName: string, host: DataHost | undefined, options: LaunchOptions = {}): Promise<{ runtime?: DebugRuntime; diagnostics: Diagnostic[] }> {
@@ -356,6 +361,8 @@ export class DebugRuntime {
   private check(e: StepEvent, log: (text: string) => void, reverse = false): StopInfo | null {
     let stop: StopInfo | null = null;
     for (const r of this.rules) {
+      // A logpoint never stops, so reverse continue passes over it (it logs only going forward).
+      if (reverse && r.log) continue;
       if (!r.matches(e)) continue;
       if (r.condition) {
         let ok = false;
@@ -565,13 +572,15 @@ export class DebugRuntime {
     const t = this.trainer;
     const here = t.step;
     const first = t.firstStep;
-    if (here <= first) return { reason: 'step', description: 'start of training', hitBreakpointIds: [] };
+    if (here <= first) return { reason: 'step', description: first > 0 ? 'history starts at the last edit' : 'start of training', hitBreakpointIds: [] };
     this.running = true;
     this.pauseRequested = false;
     try {
       let found: { step: number; stop: StopInfo } | null = null;
       if (this.rules.length) {
         t.goTo(first);
+        // Data breakpoints compare each update with the value before it: start from the value at `first`.
+        this.refreshWatched();
         let sliceStart = now();
         while (t.step < here - 1) {
           const quiet = Math.min(this.stepsToCandidate() - 1, here - 1 - t.step - 1);
@@ -579,6 +588,8 @@ export class DebugRuntime {
           else {
             const e = t.next();
             if (!e) break;
+            // Conditions read the current step's values (gradNorm from its event): the view follows the replay.
+            this.stepper.goTo(t.step);
             const stop = this.check(e, () => {}, true);
             if (stop) found = { step: t.step, stop };
           }
@@ -620,7 +631,8 @@ export class DebugRuntime {
     const t = this.trainer;
     const K = this.net.layers.length;
     const pos = l - 2;
-    if (t.step === 0 || pos < 0 || pos >= K) return { z: false, delta: false, grad: false };
+    // At step 0, and at the start of an edited mini-batch (whose previous batch belongs to the unedited run).
+    if (t.step <= t.firstStep || pos < 0 || pos >= K) return { z: false, delta: false, grad: false };
     const loc = t.locate(t.step);
     if (!loc.micro) return { z: false, delta: false, grad: false };
     const i = loc.index;
@@ -629,7 +641,7 @@ export class DebugRuntime {
 
   /** Rows of the current mini-batch in the workspace (0 before the first step). */
   get batchRows(): number {
-    return this.trainer.step === 0 || !this.trainer.locate(this.trainer.step).micro ? 0 : this.trainer.ws.m;
+    return this.trainer.step <= this.trainer.firstStep || !this.trainer.locate(this.trainer.step).micro ? 0 : this.trainer.ws.m;
   }
 
   /** A per-example quantity of the current batch as a tensor: a vector for a batch of one. */
@@ -689,7 +701,7 @@ export class DebugRuntime {
       case 'y':
         return this.needBatch('y', () => this.batchTensor(t.ws.T, this.net.layers[this.net.layers.length - 1].size));
       case 'costs':
-        return this.needBatch('costs', () => (this.computed(2).z && this.lossComputed() ? tensor(t.ws.costs.slice(0, t.ws.m), [t.ws.m]) : notYet('the per-example costs', 'loss')));
+        return this.needBatch('costs', () => (this.computed(2).z && this.lossComputed() ? tensor(t.ws.costs.slice(0, t.ws.m), [t.ws.m]) : this.notYet('the per-example costs', 'loss')));
     }
     const m = /^(z|a|delta|δ|W|b|dW|db|mask|mu|var|gamma|beta)(\d+)?$/.exec(name);
     if (!m) return undefined;
@@ -699,13 +711,33 @@ export class DebugRuntime {
   }
 
   private needBatch(what: string, f: () => Value): Value {
-    if (this.batchRows === 0) throw new Error(`${what} is not loaded yet: no mini-batch has started (step forward first)`);
+    if (this.batchRows === 0) throw new Error(this.noBatchText(what));
     return f();
+  }
+
+  /** Why a per-batch quantity has no value at a step with no mini-batch in progress (the start, an epoch's end). */
+  private noBatchText(what: string): string {
+    const t = this.trainer;
+    if (t.step > 0 && t.step === t.firstStep) {
+      const next = t.locate(t.step + 1);
+      return `${what}: history starts at the last edit, before mini-batch ${next.batchInEpoch + 1} of epoch ${next.epoch + 1} (step forward)`;
+    }
+    if (t.step > 0 && !t.locate(t.step).micro) {
+      const epoch = t.position.epoch;
+      return `${what}: no mini-batch is in progress at the end of epoch ${epoch} (${epoch < t.epochs ? `the next step starts epoch ${epoch + 1}` : 'training is finished'})`;
+    }
+    return `${what} is not loaded yet: no mini-batch has started (step forward first)`;
+  }
+
+  /** A quantity of the current mini-batch that its step has not computed yet. */
+  private notYet(what: string, phase: string): never {
+    if (this.trainer.step > 0 && this.batchRows === 0) throw new Error(this.noBatchText(what));
+    throw new Error(`${what} is not computed yet in this mini-batch (the ${phase} step computes it)`);
   }
 
   private lossComputed(): boolean {
     const t = this.trainer;
-    if (t.step === 0) return false;
+    if (t.step <= t.firstStep) return false;
     const loc = t.locate(t.step);
     return !!loc.micro && loc.index >= this.net.layers.length;
   }
@@ -748,22 +780,22 @@ export class DebugRuntime {
       case 'b':
         return tensor(p.b.slice(), [n]);
       case 'z':
-        return c.z ? this.batchTensor(buf.Z, n) : notYet(`z${sup(l)}`, 'forward');
+        return c.z ? this.batchTensor(buf.Z, n) : this.notYet(`z${sup(l)}`, 'forward');
       case 'a':
-        return c.z ? this.batchTensor(buf.A, n) : notYet(`a${sup(l)}`, 'forward');
+        return c.z ? this.batchTensor(buf.A, n) : this.notYet(`a${sup(l)}`, 'forward');
       case 'delta':
-        return c.delta ? this.batchTensor(buf.D, n) : notYet(`δ${sup(l)}`, 'backward (δ)');
+        return c.delta ? this.batchTensor(buf.D, n) : this.notYet(`δ${sup(l)}`, 'backward (δ)');
       case 'dW':
-        return c.grad ? tensor(p.dW.slice(), [n, spec.inputSize]) : notYet(`∂C/∂W${sup(l)}`, 'gradient');
+        return c.grad ? tensor(p.dW.slice(), [n, spec.inputSize]) : this.notYet(`∂C/∂W${sup(l)}`, 'gradient');
       case 'db':
-        return c.grad ? tensor(p.db.slice(), [n]) : notYet(`∂C/∂b${sup(l)}`, 'gradient');
+        return c.grad ? tensor(p.db.slice(), [n]) : this.notYet(`∂C/∂b${sup(l)}`, 'gradient');
       case 'mask':
         if (!buf.mask) throw new Error(`layer ${l} has no dropout`);
-        return c.z ? this.batchTensor(buf.mask, n) : notYet(`the dropout mask of layer ${l}`, 'forward');
+        return c.z ? this.batchTensor(buf.mask, n) : this.notYet(`the dropout mask of layer ${l}`, 'forward');
       case 'mu':
       case 'var':
         if (!buf.mean) throw new Error(`layer ${l} has no batch normalization`);
-        return c.z ? tensor((q === 'mu' ? buf.mean : buf.variance!).slice(), [n]) : notYet(`the batch statistics of layer ${l}`, 'forward');
+        return c.z ? tensor((q === 'mu' ? buf.mean : buf.variance!).slice(), [n]) : this.notYet(`the batch statistics of layer ${l}`, 'forward');
       case 'gamma':
       case 'beta':
         if (!p.gamma) throw new Error(`layer ${l} has no batch normalization`);
@@ -817,10 +849,13 @@ export class DebugRuntime {
    */
   setValue(target: string, value: number): number {
     if (!Number.isFinite(value)) throw new Error(`the new value must be a finite number (got ${value})`);
-    const hyper = HYPER[target];
+    // Own properties only: `toString`, `constructor` … are not hyper-parameters.
+    const hyper = Object.prototype.hasOwnProperty.call(HYPER, target) ? HYPER[target] : undefined;
     if (hyper) {
       const o = this.net.optimizer as unknown as Record<string, number>;
       if (hyper.check && !hyper.check(value)) throw new Error(`${target} must be ${hyper.range}`);
+      const unused = this.unusedHyper(hyper.field, value);
+      if (unused) throw new Error(unused);
       this.edit(() => (o[hyper.field] = value));
       return o[hyper.field];
     }
@@ -840,11 +875,13 @@ export class DebugRuntime {
     if (x) {
       const t = this.trainer;
       const m = this.batchRows;
-      if (m === 0) throw new Error('no mini-batch has started: step forward first');
+      if (m === 0) throw new Error(this.noBatchText('x'));
       const nIn = this.net.inputSize;
-      const row = m === 1 ? 0 : Number(x[2]);
-      const col = m === 1 ? Number(x[2]) : Number(x[3] ?? NaN);
-      if (!(row >= 0 && row < m && col >= 0 && col < nIn)) throw new Error(`x is ${m === 1 ? nIn : `${m}×${nIn}`}: index out of range`);
+      // x[row][col] always; x[col] for a mini-batch of one (where x is a vector).
+      const row = x[3] !== undefined ? Number(x[2]) : m === 1 ? 0 : NaN;
+      const col = x[3] !== undefined ? Number(x[3]) : m === 1 ? Number(x[2]) : NaN;
+      if (Number.isNaN(col)) throw new Error(`x is ${m}×${nIn} (one row per example of the mini-batch): write x[row][column]`);
+      if (!(row >= 0 && row < m && col >= 0 && col < nIn)) throw new Error(`x is ${m === 1 ? `a vector of ${nIn}` : `${m}×${nIn}`}: index ${x[3] !== undefined ? `[${x[2]}][${x[3]}]` : `[${x[2]}]`} is out of range`);
       const dataRow = t.examples[row];
       this.edit(() => (this.net.train.inputs[dataRow * nIn + col] = value));
       return this.net.train.inputs[dataRow * nIn + col];
@@ -852,11 +889,35 @@ export class DebugRuntime {
     throw new Error(`"${target}" cannot be edited: edit a weight (W2[0][1]), a bias (b2[0]), an input of this mini-batch (x[0]) or a hyper-parameter (lr, momentum, beta1, beta2, weightDecay). z, a, δ and gradients are computed from those.`);
   }
 
+  /**
+   * Why a hyper-parameter edit would not take effect, or null. The optimizer state is allocated at launch
+   * (no momentum buffer when momentum was 0), and plain SGD (no momentum, no weight decay) runs whole
+   * mini-batches on a path without weight decay: such edits would be ignored, or apply only when stepping.
+   */
+  private unusedHyper(field: string, value: number): string | null {
+    const type = this.net.optimizer.type;
+    if ((field === 'beta1' || field === 'beta2') && type !== 'adam' && type !== 'adamw') return `${field} is used only by adam and adamw; this network uses ${type}`;
+    if (field === 'momentum' && this.trainer.optimizerStates(2).W.momentum === null) {
+      if (type === 'adam' || type === 'adamw') return `${type} has no momentum setting: its beta1 plays that role`;
+      if (value !== 0) return `${type} was launched without momentum, so it keeps no momentum buffer: set "momentum" in the network file and restart`;
+    }
+    if (field === 'weightDecay' && this.launchedPlainSgd && value !== 0) return 'plain SGD (no momentum, no weight decay at launch) runs without weight decay: set "weightDecay" in the network file and restart';
+    return null;
+  }
+
   private edit(apply: () => void): void {
     const v = this.stepper.view;
-    this.trainer.edit(apply);
+    const t = this.trainer;
+    const here = t.step;
+    if (here > 0 && here === t.firstStep) {
+      // At the start of an edited mini-batch (where step back stops), that mini-batch is the one to edit, but
+      // Trainer.edit takes the mini-batch of the step just executed (the one before, no longer restorable):
+      // edit from the first step of this mini-batch, then come back.
+      t.next();
+    }
+    t.edit(apply);
     // Keep the neuron / example sub-step the user was on.
-    this.stepper.goTo(this.trainer.step);
+    this.stepper.goTo(here);
     if (v.neuron !== null || v.example !== null) Object.assign(this.stepper.view, { neuron: v.neuron, example: v.example });
     this.refreshWatched();
   }
@@ -895,10 +956,6 @@ export function parseParamRef(s: string): ParamRef | null {
   m = /^b(\d+)\[(\d+)\]$/.exec(s);
   if (m) return { kind: 'b', layer: Number(m[1]), row: Number(m[2]), col: 0 };
   return null;
-}
-
-function notYet(what: string, phase: string): never {
-  throw new Error(`${what} is not computed yet in this mini-batch (the ${phase} step computes it)`);
 }
 
 function isNanRule(r: Rule): boolean {

@@ -53,9 +53,12 @@ export class SourceMap {
     return this.layers[l - 1]?.start ?? this.layersArray?.start ?? 1;
   }
 
-  /** What a line breakpoint on `line` stops on. The innermost layer wins. */
+  /**
+   * What a line breakpoint on `line` stops on. The innermost layer wins; on a line shared by two layers
+   * (`}, {`), the one that starts there, so that a layer's first line (where its frames point) is its own.
+   */
   targetAt(line: number): BreakTarget {
-    for (let i = 0; i < this.layers.length; i++) {
+    for (let i = this.layers.length - 1; i >= 0; i--) {
       const s = this.layers[i];
       if (line >= s.start && line <= s.end) return i === 0 ? { kind: 'input' } : { kind: 'layer', layer: i + 1 };
     }
