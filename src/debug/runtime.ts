@@ -121,12 +121,8 @@ export class DebugRuntime {
     this.stepper = new Stepper(this.trainer);
     this.source = new SourceMap(text);
     this.granularity = options.granularity ?? 'layer';
-    const o = net.optimizer;
-    this.launchedPlainSgd = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && net.training.trainBiases;
   }
 
-  /** The trainer's plain-SGD fast path is chosen at launch (see unusedHyper). */
-  private readonly launchedPlainSgd: boolean;
 
   /** Load and resolve a network file. Never throws: problems come back as diagnostics. */
   static async load(text: string, fileName: string, host: DataHost | undefined, options: LaunchOptions = {}): Promise<{ runtime?: DebugRuntime; diagnostics: Diagnostic[] }> {
@@ -284,15 +280,17 @@ export class DebugRuntime {
         continue;
       }
       const key = bp.dataId;
-      this.watched.set(key, this.paramValue(p));
+      // Remembered per breakpoint: two breakpoints on one weight each see its changes.
+      const slot = `${id}:${key}`;
+      this.watched.set(slot, this.paramValue(p));
       try {
         rules.push(
           this.makeRule(id, 'data', bp, {
             matches: (e) => {
               if (e.kind !== 'update' || e.layer !== p.layer) return false;
               const now = this.paramValue(p);
-              const before = this.watched.get(key);
-              this.watched.set(key, now);
+              const before = this.watched.get(slot);
+              this.watched.set(slot, now);
               return !Object.is(now, before);
             },
             candidate: (phase, l) => phase === 'update' && l === p.layer,
@@ -369,8 +367,13 @@ export class DebugRuntime {
         try {
           ok = truthy(r.condition.evaluate(this.env()));
         } catch (err) {
-          if (!reverse) log(`breakpoint condition "${r.condition.source}" failed: ${errorText(err)} — stopping here.\n`);
-          ok = true;
+          // A value this step has not computed (δ during the forward pass): the condition is not met here.
+          // Any other failure stops, so that a broken condition is seen.
+          if (err instanceof NotAvailable) ok = false;
+          else {
+            if (!reverse) log(`breakpoint condition "${r.condition.source}" failed: ${errorText(err)} — stopping here.\n`);
+            ok = true;
+          }
         }
         if (!ok) continue;
       }
@@ -616,9 +619,9 @@ export class DebugRuntime {
   }
 
   private refreshWatched(): void {
-    for (const key of this.watched.keys()) {
-      const p = parseParamRef(key);
-      if (p) this.watched.set(key, this.paramValue(p));
+    for (const slot of this.watched.keys()) {
+      const p = parseParamRef(slot.slice(slot.indexOf(':') + 1));
+      if (p) this.watched.set(slot, this.paramValue(p));
     }
   }
 
@@ -711,7 +714,7 @@ export class DebugRuntime {
   }
 
   private needBatch(what: string, f: () => Value): Value {
-    if (this.batchRows === 0) throw new Error(this.noBatchText(what));
+    if (this.batchRows === 0) throw new NotAvailable(this.noBatchText(what));
     return f();
   }
 
@@ -731,8 +734,8 @@ export class DebugRuntime {
 
   /** A quantity of the current mini-batch that its step has not computed yet. */
   private notYet(what: string, phase: string): never {
-    if (this.trainer.step > 0 && this.batchRows === 0) throw new Error(this.noBatchText(what));
-    throw new Error(`${what} is not computed yet in this mini-batch (the ${phase} step computes it)`);
+    if (this.trainer.step > 0 && this.batchRows === 0) throw new NotAvailable(this.noBatchText(what));
+    throw new NotAvailable(`${what} is not computed yet in this mini-batch (the ${phase} step computes it)`);
   }
 
   private lossComputed(): boolean {
@@ -891,8 +894,7 @@ export class DebugRuntime {
 
   /**
    * Why a hyper-parameter edit would not take effect, or null. The optimizer state is allocated at launch
-   * (no momentum buffer when momentum was 0), and plain SGD (no momentum, no weight decay) runs whole
-   * mini-batches on a path without weight decay: such edits would be ignored, or apply only when stepping.
+   * (no momentum buffer when momentum was 0), so momentum cannot be switched on later.
    */
   private unusedHyper(field: string, value: number): string | null {
     const type = this.net.optimizer.type;
@@ -901,7 +903,6 @@ export class DebugRuntime {
       if (type === 'adam' || type === 'adamw') return `${type} has no momentum setting: its beta1 plays that role`;
       if (value !== 0) return `${type} was launched without momentum, so it keeps no momentum buffer: set "momentum" in the network file and restart`;
     }
-    if (field === 'weightDecay' && this.launchedPlainSgd && value !== 0) return 'plain SGD (no momentum, no weight decay at launch) runs without weight decay: set "weightDecay" in the network file and restart';
     return null;
   }
 
@@ -938,6 +939,9 @@ const HYPER: Record<string, { field: string; check?: (v: number) => boolean; ran
   beta2: { field: 'beta2', check: (v) => v >= 0 && v < 1, range: 'in [0, 1)' },
   weightDecay: { field: 'weightDecay', check: (v) => v >= 0, range: '≥ 0' },
 };
+
+/** A quantity that has no value at the current step (not computed yet in this mini-batch, or no mini-batch in progress). */
+export class NotAvailable extends Error {}
 
 export const EDITABLE_HYPERPARAMETERS = ['learningRate', 'momentum', 'beta1', 'beta2', 'weightDecay'];
 

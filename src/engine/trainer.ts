@@ -203,7 +203,7 @@ export class Trainer {
   private evalWs: Workspace | null = null;
   private readonly hasClip: boolean;
   /** Plain SGD on every parameter (no momentum, no weight decay, biases trained): one update loop. */
-  private readonly plainSgd: false | 'js' | 'wasm';
+  private plainSgd: false | 'js' | 'wasm';
   /** Use runSmallBatch (see there). */
   private readonly small: boolean;
   /** How BP1 is computed for the output layer in the small path: a − t directly, or by deltaLayer. */
@@ -314,10 +314,7 @@ export class Trainer {
     });
     const arena = this.model.arena;
     this.layerGradsWasm = this.layerGrads.map((g) => (g.length >= WASM_MIN_ELEMENTS && arena.holds(g) ? arena.wasm : null));
-    const o = net.optimizer;
-    const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && this.slots.every((sl) => sl.trainable);
-    const m = this.model;
-    this.plainSgd = !plain ? false : m.arena.holds(m.params, m.grads) && m.params.length >= WASM_MIN_ELEMENTS ? 'wasm' : 'js';
+    this.plainSgd = this.plainSgdPath();
     const snapBytes = this.snapshotBytes();
     this.recent = Math.max(1, options.recentCheckpoints ?? 8);
     // At most 1,024 grid checkpoints: beyond that, thinning (and recycling snapshots) costs less than
@@ -580,10 +577,33 @@ export class Trainer {
     }
     // recordLoss and recordGradientNorm, written out here: inlined by hand, the hot loop compiles the
     // same way in every process (V8 otherwise sometimes keeps them as calls, and tiny runs 30% slower).
-    const loss = computeLoss(model, ws);
+    // The loss of ½Σ(t − a)² written out too (as computeLoss, same order); the others call it.
+    let loss: number;
+    if (model.loss === 'mse') {
+      const A = bufs[K - 1].A;
+      const T = ws.T;
+      const costs = ws.costs;
+      const n = model.outputSize;
+      let total = 0;
+      for (let x = 0; x < m; x++) {
+        const o = x * n;
+        let c = 0;
+        for (let j = 0; j < n; j++) {
+          const d = T[o + j] - A[o + j];
+          c += 0.5 * d * d;
+        }
+        costs[x] = c;
+        total += c;
+      }
+      loss = total / m;
+    } else {
+      loss = computeLoss(model, ws);
+    }
     this.lastLoss = loss;
+    // One history record per batch: the loss, then each layer's gradient norm.
     const history = this.history;
-    history.record(batchIndex, 0, loss);
+    const row = history.row(batchIndex);
+    if (row >= 0) history.buffer[row] = loss;
     const ema = this.emaCount === 0 ? loss : 0.9 * this.ema + 0.1 * loss;
     this.ema = ema;
     this.emaCount++;
@@ -666,7 +686,7 @@ export class Trainer {
       const g = this.layerGrads[i];
       const norm = Math.sqrt(sumSquares(g)); // small: never the SIMD sum
       this.lastNorm = norm;
-      history.record(batchIndex, 1 + i, norm);
+      if (row >= 0) history.buffer[row + 1 + i] = norm;
       if (!Number.isFinite(norm)) {
         this.pendingNonFinite = { phase: 'gradient', layer: i + 2, quantity: 'gradient' };
         return;
@@ -946,6 +966,14 @@ export class Trainer {
     return { W: slots[0].state, b: slots[1].state };
   }
 
+  /** Whether every update is θ ← θ − ηg over the whole parameter block (one loop), and in which kernel. */
+  private plainSgdPath(): false | 'js' | 'wasm' {
+    const o = this.net.optimizer;
+    const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0 && this.slots.every((sl) => sl.trainable);
+    const m = this.model;
+    return !plain ? false : m.arena.holds(m.params, m.grads) && m.params.length >= WASM_MIN_ELEMENTS ? 'wasm' : 'js';
+  }
+
   /** The earliest step that can be reached (0, or the start of the mini-batch of the last `edit`). */
   get firstStep(): number {
     return this.floorStep;
@@ -961,12 +989,15 @@ export class Trainer {
    */
   edit(apply: () => void): StepEvent | null {
     const target = this.done;
-    const batchIndex = target === 0 ? 0 : this.locate(target).batchIndex;
+    // At the floor step (the start of an edited mini-batch), the batch is the floor's, not the one it ends.
+    const batchIndex = target === 0 ? 0 : Math.max(this.floorBatch, this.locate(target).batchIndex);
     const e = Math.floor(batchIndex / this.batchesPerEpoch);
     const start = e * this.stepsPerEpoch + (batchIndex - e * this.batchesPerEpoch) * this.program.length;
     this.restore(batchIndex);
     this.advanceQuiet(start - this.done);
     apply();
+    // An optimizer setting may have changed (weight decay from 0): the whole-block SGD loop applies only while plain.
+    this.plainSgd = this.plainSgdPath();
     for (const key of [...this.checkpoints.keys()]) this.release(key);
     this.saveCheckpoint(batchIndex);
     this.floorStep = start;

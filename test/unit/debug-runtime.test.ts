@@ -468,6 +468,8 @@ test('edits at step 0 give the values of a network file that had them from the s
     { base: NET, edit: async (rt) => (await rt.stepForward('layer', noop), rt.setValue('x[1][0]', 0.75)), text: NET.replace('[0, 1], [1, 0]', '[0.75, 1], [1, 0]') },
     { base: momentumNet, edit: async (rt) => rt.setValue('momentum', 0.5), text: momentumNet.replace('"learningRate": 0.5', '"learningRate": 0.5, "momentum": 0.5') },
     { base: momentumNet, edit: async (rt) => rt.setValue('weightDecay', 0.05), text: momentumNet.replace('"learningRate": 0.5', '"learningRate": 0.5, "weightDecay": 0.05') },
+    // Weight decay on plain SGD leaves the whole-block update loop (Continue and stepping agree).
+    { base: NET, edit: async (rt) => rt.setValue('weightDecay', 0.05), text: NET.replace('"learningRate": 0.5', '"learningRate": 0.5, "weightDecay": 0.05') },
   ];
   for (const [i, c] of cases.entries()) {
     assert.notEqual(c.text, c.base, `case ${i} edits the file`);
@@ -533,9 +535,8 @@ test('refused edits say why', async () => {
   assert.throws(() => rt.setValue('lr', -1), /lr must be ≥ 0/);
   assert.throws(() => rt.setValue('toString', 1), /"toString" cannot be edited/);
   assert.throws(() => rt.setValue('constructor', 1), /"constructor" cannot be edited/);
-  // Plain SGD keeps no momentum buffer and runs whole batches without weight decay: such edits would not apply.
+  // Plain SGD keeps no momentum buffer: switching momentum on would not apply.
   assert.throws(() => rt.setValue('momentum', 0.5), /launched without momentum/);
-  assert.throws(() => rt.setValue('weightDecay', 0.1), /set "weightDecay" in the network file/);
   assert.throws(() => rt.setValue('beta1', 0.5), /beta1 is used only by adam and adamw/);
   assert.deepEqual(snapshot(rt), before, 'nothing changed');
   const momentum = await load(NET.replace('"sgd"', '"momentum"'));
@@ -597,4 +598,22 @@ test('pause() stops a long continue within a slice, in the middle of training', 
   assert.equal(lines.length, rt.trainer.epochsCompleted, 'one line per finished epoch');
   checkAllNames(rt, 'paused');
   assert.equal(rt.stepper.view.event?.step, rt.trainer.step, 'the view is the step paused at');
+});
+
+test('a condition on a value the step has not computed is not met there (no stop, no log); other failures stop', async () => {
+  const rt = await load(NET);
+  const logs: string[] = [];
+  const log = (t: string) => logs.push(t);
+  // Layer 2 is computed at forward (step 1), δ (5), gradient (7) and update (8): δ² exists from step 5.
+  const [bp] = rt.setLineBreakpoints([{ line: LAYER2.inside, condition: 'max(abs(delta2)) > 0' }]);
+  assert.equal(bp.verified, true);
+  let s = await rt.continue(log);
+  assert.deepEqual([s.reason, rt.trainer.step, rt.trainer.position.phase], ['breakpoint', 5, 'delta']);
+  assert.deepEqual(logs, []);
+  // Out of range is a real failure: it stops at the first layer-2 step and says why.
+  rt.restart();
+  rt.setLineBreakpoints([{ line: LAYER2.inside, condition: 'z2[0][9] > 0' }]);
+  s = await rt.continue(log);
+  assert.deepEqual([s.reason, rt.trainer.step], ['breakpoint', 1]);
+  assert.match(logs.join(''), /breakpoint condition "z2\[0\]\[9\] > 0" failed: .*out of range.* — stopping here/);
 });

@@ -394,6 +394,9 @@ test('edit and continue: an edit at the current step recomputes its mini-batch; 
   assert.equal(t.step, start);
   assert.equal(new Stepper(t).backward('epoch').event, null);
   assert.equal(t.step, start);
+  // A second edit at the floor itself edits the same mini-batch.
+  assert.equal(t.edit(() => (t.model.layers[0].b[0] += 0.1)), null);
+  assert.deepEqual([t.step, t.firstStep], [start, start]);
   // The learning rate is read at every update: editing it changes the next update only.
   t.goTo(start + P - 1);
   const lrBefore = bits(t.goTo(start + P));
