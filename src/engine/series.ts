@@ -68,27 +68,43 @@ export class BatchHistory {
   }
 
   record(batchIndex: number, field: number, value: number): void {
-    // stride is a power of two: mask and shift rather than divide (this runs several times a batch).
-    if ((batchIndex & (this.stride - 1)) !== 0) return;
+    const at = this.row(batchIndex);
+    if (at >= 0) this.data[at + field] = value;
+  }
+
+  /**
+   * Offset in `buffer` of batch `batchIndex`'s record (created, its fields NaN, when new), or −1 when
+   * the batch is not sampled. For writing several fields of a batch at once; read `buffer` after this
+   * call (it may grow).
+   */
+  row(batchIndex: number): number {
+    // stride is a power of two: mask and shift rather than divide (this runs at every batch).
+    if ((batchIndex & (this.stride - 1)) !== 0) return -1;
     let r = batchIndex >>> this.shift;
     if (r >= this.capacity) {
       this.compact();
-      if ((batchIndex & (this.stride - 1)) !== 0) return;
+      if ((batchIndex & (this.stride - 1)) !== 0) return -1;
       r = batchIndex >>> this.shift;
     }
-    const need = (r + 1) * this.width;
-    if (need > this.data.length) {
-      const next = new Float64Array(Math.min(this.capacity * this.width, Math.max(need, this.data.length * 2)));
-      next.set(this.data.subarray(0, this.n * this.width));
-      this.data = next;
-    }
+    const w = this.width;
     if (r >= this.n) {
+      const need = (r + 1) * w;
+      if (need > this.data.length) {
+        const next = new Float64Array(Math.min(this.capacity * w, Math.max(need, this.data.length * 2)));
+        next.set(this.data.subarray(0, this.n * w));
+        this.data = next;
+      }
       // A new record: fields not written yet read as NaN.
       const data = this.data;
-      for (let e = this.n * this.width, end = (r + 1) * this.width; e < end; e++) data[e] = NaN;
+      for (let e = this.n * w, end = (r + 1) * w; e < end; e++) data[e] = NaN;
       this.n = r + 1;
     }
-    this.data[r * this.width + field] = value;
+    return r * w;
+  }
+
+  /** The records, row-major (`width` fields each); see `row`. */
+  get buffer(): Float64Array {
+    return this.data;
   }
 
   private compact(): void {
