@@ -1,8 +1,8 @@
 /**
  * A small, safe expression language for the debugger: the Debug Console, Watch, hovers, breakpoint
  * conditions and logpoint messages. A hand-written tokenizer, a precedence-climbing parser and a tree
- * evaluator; no `eval`, no `Function`, no imports, so it runs in the extension host, the web worker and
- * the standalone adapter alike.
+ * evaluator; no `eval`, no `Function`, and only the engine's edit distance (for did-you-mean), so it runs
+ * in the extension host, the web worker and the standalone adapter alike.
  *
  * Values are numbers, booleans and tensors (vectors `[n]` and row-major matrices `[rows, cols]`).
  *
@@ -22,6 +22,8 @@
  * Errors are `ExprError`s. `start`/`end` are 0-based UTF-16 offsets into the source (into the template
  * for logpoint messages); positions written in messages ("at 5") are 1-based columns.
  */
+
+import { editDistance } from '../engine/validate';
 
 export interface Tensor {
   readonly data: Float64Array;
@@ -517,27 +519,6 @@ class Parser {
 }
 
 // ───────────────────────────── did you mean ─────────────────────────────
-
-/** Optimal string alignment distance (an adjacent swap counts as one edit). */
-function editDistance(a: string, b: string): number {
-  const m = a.length;
-  const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  for (let i = 1; i <= m; i++) {
-    const cur = new Array<number>(n + 1);
-    cur[0] = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2] + 1);
-      cur[j] = d;
-    }
-    prev2 = prev;
-    prev = cur;
-  }
-  return prev[n];
-}
 
 /** The closest candidate within two edits (and not wholly different), or undefined. */
 function suggest(name: string, candidates: readonly string[]): string | undefined {

@@ -5,7 +5,7 @@
  * the current step for Variables and expressions, and edit-and-continue. It knows nothing of the Debug
  * Adapter Protocol (the adapter translates).
  */
-import { formatDiagnostic, hasErrors, loadNetwork, Stepper, Trainer, type DataHost, type Diagnostic, type ResolvedNetwork, type StepEvent, type StepGranularity } from '../engine';
+import { formatDiagnostic, hasErrors, loadNetwork, suggestName, Stepper, Trainer, type DataHost, type Diagnostic, type ResolvedNetwork, type StepEvent, type StepGranularity } from '../engine';
 import { compileExpression, compileTemplate, ExprError, tensor, truthy, type CompiledExpr, type ExprEnv, type Tensor, type Value } from './expr';
 import { SourceMap, type BreakTarget } from './source';
 import { sup } from './notation';
@@ -320,7 +320,7 @@ export class DebugRuntime {
     for (const n of names) {
       if (!known.has(n)) {
         const list = this.nameList();
-        const guess = list.find((k) => k.toLowerCase() === n.toLowerCase()) ?? list.find((k) => k.startsWith(n.slice(0, 2)));
+        const guess = suggestName(n, list);
         throw new ExprError(`unknown name "${n}"${guess ? `; did you mean "${guess}"?` : ''} (names: ${list.slice(0, 24).join(', ')}, …)`, 0, 0);
       }
     }
