@@ -10,6 +10,7 @@ import { formatValue, type Tensor, type Value } from './expr';
 import type { AdapterHost } from './host';
 import { phaseTitle, stepEquation, sup } from './notation';
 import { DebugRuntime, EDITABLE_HYPERPARAMETERS, EXCEPTION_FILTERS, fmt, type StopInfo } from './runtime';
+import { explainNeuron, explainStep } from './explain';
 
 /** Custom DAP request: a Markdown summary of the layer declared at a line of the network file (for hovers). */
 export const LAYER_SUMMARY_REQUEST = 'backprop/layerSummary';
@@ -38,6 +39,7 @@ const THREAD_ID = 1;
 
 type Container =
   | { kind: 'current' }
+  | { kind: 'equations' }
   | { kind: 'network' }
   | { kind: 'training' }
   | { kind: 'layer'; l: number }
@@ -383,8 +385,17 @@ export class BackpropDebugSession extends DebugSession {
     const rt = this.need(response);
     if (!rt) return;
     const l = rt.currentLayer;
+    const pos = rt.trainer.position;
+    const view = rt.stepper.view;
+    const scopes: Scope[] = [];
+    // The equation of this step with its numbers, first (for the selected neuron, or each neuron).
+    if (pos.phase === 'loss' || (pos.layer !== null && ['forward', 'delta', 'gradient', 'update'].includes(pos.phase))) {
+      const name = pos.phase === 'loss' ? 'Loss, with numbers' : view.neuron !== null ? `Neuron ${view.neuron + 1} of layer ${l}, with numbers` : `Layer ${l}, with numbers`;
+      scopes.push(new Scope(name, this.ref({ kind: 'equations' }), false));
+    }
     response.body = {
       scopes: [
+        ...scopes,
         new Scope(`Layer ${l}${l === rt.L ? ' (output)' : ''}`, this.ref({ kind: 'current' }), false),
         new Scope('Network', this.ref({ kind: 'network' }), false),
         new Scope('Training', this.ref({ kind: 'training' }), false),
@@ -413,6 +424,8 @@ export class BackpropDebugSession extends DebugSession {
     switch (c.kind) {
       case 'current':
         return this.layerVars(rt, rt.currentLayer);
+      case 'equations':
+        return this.equationVars(rt);
       case 'layer':
         return this.layerVars(rt, c.l);
       case 'network': {
@@ -460,6 +473,32 @@ export class BackpropDebugSession extends DebugSession {
     }
     vars.push({ name: 'optimizer state', value: rt.net.optimizer.type, variablesReference: this.ref({ kind: 'optimizer', l }) });
     vars.push({ name: 'activation', value: spec.activation, variablesReference: 0 });
+    return vars;
+  }
+
+  /** Each equation line as `left side = the rest`, for the selected neuron (or each neuron, up to 8). */
+  private equationVars(rt: DebugRuntime): DebugProtocol.Variable[] {
+    const view = rt.stepper.view;
+    const x = view.example ?? 0;
+    const pos = rt.trainer.position;
+    const n = pos.layer !== null ? rt.net.layers[pos.layer - 2].size : 1;
+    const neurons = view.neuron !== null ? [view.neuron] : Array.from({ length: Math.min(n, 8) }, (_, j) => j);
+    const vars: DebugProtocol.Variable[] = [];
+    const seen = new Map<string, number>();
+    for (const j of neurons) {
+      const e = explainNeuron(rt, j, x);
+      if (!e) continue;
+      for (const line of e.lines) {
+        const cut = line.indexOf(' = ');
+        let name = cut > 0 ? line.slice(0, cut) : line;
+        const k = (seen.get(name) ?? 0) + 1;
+        seen.set(name, k);
+        if (k > 1) name = `${name} (${k})`;
+        vars.push({ name, value: cut > 0 ? line.slice(cut + 3) : '', variablesReference: 0, presentationHint: { attributes: ['readOnly'] } });
+      }
+      if (pos.phase === 'loss') break;
+    }
+    if (view.neuron === null && n > 8) vars.push({ name: '…', value: `${n} neurons: Step Into (F11) goes neuron by neuron`, variablesReference: 0 });
     return vars;
   }
 
@@ -610,8 +649,12 @@ export class BackpropDebugSession extends DebugSession {
     const rt = this.need(response);
     if (!rt) return;
     const expr = args.expression.trim();
+    if (args.context === 'repl' && expr === 'explain') {
+      response.body = { result: explainStep(rt, rt.stepper.view.example ?? 0), variablesReference: 0 };
+      return this.sendResponse(response);
+    }
     if (args.context === 'repl' && (expr === '' || expr === 'help' || expr === '?')) {
-      response.body = { result: `Names: ${rt.nameList().join(', ')}\nFunctions: norm max min mean sum abs exp log sqrt sigmoid tanh relu len argmax argmin any all T dot matmul (and A @ B)\nExamples: W2[0][1]   max(abs(delta))   norm(dW3) / norm(W3)   loss`, variablesReference: 0 };
+      response.body = { result: `Names: ${rt.nameList().join(', ')}\nFunctions: norm max min mean sum abs exp log sqrt sigmoid tanh relu len argmax argmin any all T dot matmul (and A @ B)\nExamples: W2[0][1]   max(abs(delta))   norm(dW3) / norm(W3)   loss\n\`explain\` prints this step's equations with their numbers.`, variablesReference: 0 };
       return this.sendResponse(response);
     }
     try {

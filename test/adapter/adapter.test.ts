@@ -73,15 +73,22 @@ async function stepping(request: () => Promise<unknown>): Promise<DebugProtocol.
 }
 const next = () => stepping(() => dc.nextRequest({ threadId: 1 }));
 
+/** A scope by its kind: the current layer's, the network's or training's (not the equations scope). */
+function scopeOf(scopes: DebugProtocol.Scope[], kind: 'Layer' | 'Network' | 'Training'): DebugProtocol.Scope {
+  const s = scopes.find((x) => x.name.startsWith(kind) && !x.name.endsWith('with numbers'));
+  assert.ok(s, `${kind} scope in ${scopes.map((x) => x.name).join(', ')}`);
+  return s;
+}
+
 async function evaluate(expression: string): Promise<string> {
   return (await dc.evaluateRequest({ expression, context: 'watch', frameId: 1 })).body.result;
 }
 const num = async (expression: string) => Number(await evaluate(expression));
 
 /** Elements of a vector variable in a scope: "Layer l" scope → variable → [i] values. */
-async function vectorInScope(scopeIndex: number, name: string): Promise<number[]> {
+async function vectorInScope(kind: 'Layer' | 'Network', name: string): Promise<number[]> {
   const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-  const vars = (await dc.variablesRequest({ variablesReference: scopes[scopeIndex].variablesReference })).body.variables;
+  const vars = (await dc.variablesRequest({ variablesReference: scopeOf(scopes, kind).variablesReference })).body.variables;
   const v = vars.find((x) => x.name === name);
   assert.ok(v, `variable ${name} in ${vars.map((x) => x.name).join(', ')}`);
   assert.ok(v.variablesReference > 0, `${name} is expandable: ${v.value}`);
@@ -120,14 +127,14 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     let f = await topFrame();
     assert.equal(f.name, 'z² = W²a¹ + b²,  a² = σ(z²)');
     assert.equal(f.line, LINE.layer2);
-    close(await vectorInScope(0, 'z²'), MAZUR_Z2, 1e-12, 'z²');
-    close(await vectorInScope(0, 'a²'), MAZUR_A2, 1e-9, 'a²');
+    close(await vectorInScope('Layer', 'z²'), MAZUR_Z2, 1e-12, 'z²');
+    close(await vectorInScope('Layer', 'a²'), MAZUR_A2, 1e-9, 'a²');
     const names = (await dc.stackTraceRequest({ threadId: 1 })).body.stackFrames.map((s) => s.name);
     assert.deepEqual(names.slice(1), ['forward pass, layer 2', 'example (data row 0)', 'mini-batch 1/1', 'epoch 1/1  (step 1/10)']);
     await next(); // forward 3
     f = await topFrame();
     assert.equal(f.line, LINE.layer3);
-    close(await vectorInScope(0, 'a³'), MAZUR_A3, 1e-8, 'a³');
+    close(await vectorInScope('Layer', 'a³'), MAZUR_A3, 1e-8, 'a³');
     await next(); // loss
     f = await topFrame();
     assert.equal(f.line, LINE.loss);
@@ -135,16 +142,20 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     await next(); // δ³ (BP1)
     f = await topFrame();
     assert.equal(f.name, 'δ³ = ∂C/∂a³ ⊙ σ′(z³)   (BP1)');
-    close(await vectorInScope(0, 'δ³'), MAZUR_D3, 1e-9, 'δ³');
+    close(await vectorInScope('Layer', 'δ³'), MAZUR_D3, 1e-9, 'δ³');
     await next(); // δ² (BP2)
     f = await topFrame();
     assert.equal(f.name, 'δ² = ((W³)ᵀδ³) ⊙ σ′(z²)   (BP2)');
     assert.equal(f.line, LINE.layer2);
-    close(await vectorInScope(0, 'δ²'), MAZUR_D2, 1e-11, 'δ²');
+    close(await vectorInScope('Layer', 'δ²'), MAZUR_D2, 1e-11, 'δ²');
     // The whole network is in the Network scope, layer by layer.
     const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-    assert.deepEqual(scopes.map((s) => s.name), ['Layer 2', 'Network', 'Training']);
-    const training = (await dc.variablesRequest({ variablesReference: scopes[2].variablesReference })).body.variables;
+    assert.deepEqual(scopes.map((s) => s.name), ['Layer 2, with numbers', 'Layer 2', 'Network', 'Training']);
+    // The equation of δ² with Mazur's numbers (BP2): δ²₁ = (w³₁₁δ³₁ + w³₂₁δ³₂)·σ′(z²₁).
+    const eq = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    assert.deepEqual(eq.map((v) => v.name), ['δ²₁', 'δ²₂']);
+    assert.equal(eq[0].value, '(Σₖ w³ₖ₁ δ³ₖ)·σ′(z²₁) = (0.4·0.138498562 + 0.5·(-0.0380982365))·0.241300709 = 0.00877135469   (BP2, σ′ = a(1 − a) = 0.241300709)');
+    const training = (await dc.variablesRequest({ variablesReference: scopeOf(scopes, 'Training').variablesReference })).body.variables;
     assert.equal(training.find((v) => v.name === 'step')?.value, '5 of 10');
     assert.equal(training.find((v) => v.name === 'learningRate')?.value, '0.5');
   });
@@ -152,7 +163,7 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
   it('matrices show shape and summary and expand by rows', async () => {
     await launch({});
     const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-    const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const vars = (await dc.variablesRequest({ variablesReference: scopeOf(scopes, 'Layer').variablesReference })).body.variables;
     const W = vars.find((v) => v.name === 'W²')!;
     assert.equal(W.type, 'matrix 2×2');
     assert.match(W.value, /^2×2 {2}\(min 0\.15, max 0\.3, mean 0\.225, norm 0\.463680925\)$/);
@@ -174,6 +185,17 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     await stepping(() => dc.stepInRequest({ threadId: 1 }));
     assert.equal((await position()).neuron, 0);
     assert.match((await topFrame()).name, /^z²₁ = Σₖ w²₁ₖ a¹ₖ \+ b²₁/);
+    // The neuron's equation with Mazur's numbers, in the first scope.
+    const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
+    assert.equal(scopes[0].name, 'Neuron 1 of layer 2, with numbers');
+    const eq = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    assert.deepEqual(
+      eq.map((v) => [v.name, v.value]),
+      [
+        ['z²₁', 'Σₖ w²₁ₖ a¹ₖ + b²₁ = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775'],
+        ['a²₁', 'sigmoid(0.3775) = 0.593269992'],
+      ],
+    );
     await stepping(() => dc.stepInRequest({ threadId: 1 }));
     assert.deepEqual([(await position()).step, (await position()).neuron], [1, 1]);
     await stepping(() => dc.stepInRequest({ threadId: 1 }));
@@ -209,6 +231,10 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     assert.equal((await position()).step, 9);
     const w3 = Number(await evaluate('W3[0][0]'));
     assert.ok(Math.abs(w3 - 0.35891648) < 1e-8, `w³₁₁ after the update = ${w3}`);
+    // `explain` in the Debug Console: the update with its numbers (Mazur: w⁺₅ = 0.4 − 0.5·0.082167041).
+    const explained = (await dc.evaluateRequest({ expression: 'explain', context: 'repl' })).body.result;
+    assert.match(explained, /^w³₁₁ ← w − η ∂C\/∂w = 0\.4 − 0\.5·0\.0821670406 = 0\.35891648\d*$/m);
+    assert.match(explained, /^b³₁ = 0\.6 {3}\(biases are not trained\)$/m);
     stop = await stepping(() => dc.reverseContinueRequest({ threadId: 1 }));
     assert.equal(stop.body.reason, 'breakpoint');
     assert.equal((await position()).step, 6);
@@ -305,7 +331,7 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     assert.equal(bad.body.dataId, null);
     // From the Variables view: an element of a row of W³, and of the vector b².
     const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-    const net = (await dc.variablesRequest({ variablesReference: scopes[1].variablesReference })).body.variables;
+    const net = (await dc.variablesRequest({ variablesReference: scopeOf(scopes, 'Network').variablesReference })).body.variables;
     const layer3 = (await dc.variablesRequest({ variablesReference: net.find((v) => v.name === 'layer 3')!.variablesReference })).body.variables;
     const W3 = layer3.find((v) => v.name === 'W³')!;
     const row1 = (await dc.variablesRequest({ variablesReference: W3.variablesReference })).body.variables[1];
@@ -338,7 +364,7 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     await launch({});
     await next(); // forward 2
     const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-    const vars = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
+    const vars = (await dc.variablesRequest({ variablesReference: scopeOf(scopes, 'Layer').variablesReference })).body.variables;
     const W = vars.find((v) => v.name === 'W²')!;
     const row0 = (await dc.variablesRequest({ variablesReference: W.variablesReference })).body.variables[0];
     const res = await dc.setVariableRequest({ variablesReference: row0.variablesReference, name: '[0]', value: '0.5' });
@@ -348,14 +374,14 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     assert.equal((await position()).step, 1);
     // A hyper-parameter, by name in the Training scope (variables are fetched again after an edit).
     const scopes2 = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-    const tr = await dc.setVariableRequest({ variablesReference: scopes2[2].variablesReference, name: 'learningRate', value: '0.25' });
+    const tr = await dc.setVariableRequest({ variablesReference: scopeOf(scopes2, 'Training').variablesReference, name: 'learningRate', value: '0.25' });
     assert.equal(tr.body.value, '0.25');
     assert.equal(await evaluate('lr'), '0.25');
     const scopes3 = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
-    const vars2 = (await dc.variablesRequest({ variablesReference: scopes3[0].variablesReference })).body.variables;
+    const vars2 = (await dc.variablesRequest({ variablesReference: scopeOf(scopes3, 'Layer').variablesReference })).body.variables;
     const z = vars2.find((v) => v.name === 'z²')!;
     // An input of the current mini-batch, from the Network scope's layer 1.
-    const netVars = (await dc.variablesRequest({ variablesReference: scopes3[1].variablesReference })).body.variables;
+    const netVars = (await dc.variablesRequest({ variablesReference: scopeOf(scopes3, 'Network').variablesReference })).body.variables;
     const layer1 = (await dc.variablesRequest({ variablesReference: netVars.find((v) => v.name === 'layer 1')!.variablesReference })).body.variables;
     const x = layer1.find((v) => v.name === 'a¹ = x')!;
     assert.equal((await dc.setVariableRequest({ variablesReference: x.variablesReference, name: '[0]', value: '0.1' })).body.value, '0.1');
