@@ -37,9 +37,12 @@ async function vector(name: string): Promise<number[]> {
   const s = session();
   const frames = (await s.customRequest('stackTrace', { threadId: 1 })) as { stackFrames: { id: number }[] };
   const scopes = (await s.customRequest('scopes', { frameId: frames.stackFrames[0].id })) as { scopes: { name: string; variablesReference: number }[] };
-  const vars = (await s.customRequest('variables', { variablesReference: scopes.scopes[0].variablesReference })) as { variables: { name: string; value: string; variablesReference: number }[] };
+  // The current layer's scope (after the step's "with numbers" scope).
+  const layer = scopes.scopes.find((x) => x.name.startsWith('Layer') && !x.name.endsWith('with numbers'));
+  assert.ok(layer, scopes.scopes.map((x) => x.name).join(', '));
+  const vars = (await s.customRequest('variables', { variablesReference: layer.variablesReference })) as { variables: { name: string; value: string; variablesReference: number }[] };
   const v = vars.variables.find((x) => x.name === name);
-  assert.ok(v && v.variablesReference > 0, `${name} is expandable in ${scopes.scopes[0].name}: ${vars.variables.map((x) => `${x.name}=${x.value}`).join('; ')}`);
+  assert.ok(v && v.variablesReference > 0, `${name} is expandable in ${layer.name}: ${vars.variables.map((x) => `${x.name}=${x.value}`).join('; ')}`);
   const items = (await s.customRequest('variables', { variablesReference: v.variablesReference })) as { variables: { value: string }[] };
   return items.variables.map((i) => Number(i.value));
 }
