@@ -489,12 +489,10 @@ export class BackpropDebugSession extends DebugSession {
       const e = explainNeuron(rt, j, x);
       if (!e) continue;
       for (const line of e.lines) {
-        const cut = line.indexOf(' = ');
-        let name = cut > 0 ? line.slice(0, cut) : line;
-        const k = (seen.get(name) ?? 0) + 1;
-        seen.set(name, k);
-        if (k > 1) name = `${name} (${k})`;
-        vars.push({ name, value: cut > 0 ? line.slice(cut + 3) : '', variablesReference: 0, presentationHint: { attributes: ['readOnly'] } });
+        const { name: base, value } = resultFirst(line);
+        const k = (seen.get(base) ?? 0) + 1;
+        seen.set(base, k);
+        vars.push({ name: k > 1 ? `${base} (${k})` : base, value, variablesReference: 0, presentationHint: { attributes: ['readOnly'] } });
       }
       if (pos.phase === 'loss') break;
     }
@@ -775,6 +773,28 @@ function opt(b: { condition?: string; hitCondition?: string; logMessage?: string
   if (b.hitCondition) o.hitCondition = b.hitCondition;
   if (b.logMessage) o.logMessage = b.logMessage;
   return o;
+}
+
+/**
+ * An equation line as a variable whose value starts with the result, since the Variables view is narrow:
+ * `z²₁ = Σ… = 0.15·0.05 + … = 0.3775   (note)` → name `z²₁`, value `0.3775   ← Σ… = 0.15·0.05 + …   (note)`.
+ */
+export function resultFirst(line: string): { name: string; value: string } {
+  const m = /^(.*?)( {3}\(.*\))?$/.exec(line)!;
+  const main = m[1];
+  const note = m[2] ?? '';
+  const parts = main.split(' = ');
+  if (parts.length < 2) {
+    const arrow = main.indexOf(' ← ');
+    if (arrow > 0) return { name: main.slice(0, arrow), value: `${main.slice(arrow + 3)}${note}` };
+    return line.startsWith('… ') ? { name: '…', value: line.slice(2) } : { name: line, value: '' };
+  }
+  const [lhs, ...rest] = parts;
+  const result = rest.pop()!;
+  const arrow = lhs.indexOf(' ← ');
+  const name = arrow > 0 ? lhs.slice(0, arrow) : lhs;
+  const how = [...(arrow > 0 ? [lhs.slice(arrow + 3)] : []), ...rest].join(' = ');
+  return { name, value: how ? `${result}   ← ${how}${note}` : `${result}${note}` };
 }
 
 function toBreakpoint(r: { id: number; verified: boolean; message?: string }): DebugProtocol.Breakpoint {

@@ -154,7 +154,7 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     // The equation of δ² with Mazur's numbers (BP2): δ²₁ = (w³₁₁δ³₁ + w³₂₁δ³₂)·σ′(z²₁).
     const eq = (await dc.variablesRequest({ variablesReference: scopes[0].variablesReference })).body.variables;
     assert.deepEqual(eq.map((v) => v.name), ['δ²₁', 'δ²₂']);
-    assert.equal(eq[0].value, '(Σₖ w³ₖ₁ δ³ₖ)·σ′(z²₁) = (0.4·0.138498562 + 0.5·(-0.0380982365))·0.241300709 = 0.00877135469   (BP2, σ′ = a(1 − a) = 0.241300709)');
+    assert.equal(eq[0].value, '0.00877135469   ← (Σₖ w³ₖ₁ δ³ₖ)·σ′(z²₁) = (0.4·0.138498562 + 0.5·(-0.0380982365))·0.241300709   (BP2, σ′ = a(1 − a) = 0.241300709)');
     const training = (await dc.variablesRequest({ variablesReference: scopeOf(scopes, 'Training').variablesReference })).body.variables;
     assert.equal(training.find((v) => v.name === 'step')?.value, '5 of 10');
     assert.equal(training.find((v) => v.name === 'learningRate')?.value, '0.5');
@@ -192,8 +192,8 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     assert.deepEqual(
       eq.map((v) => [v.name, v.value]),
       [
-        ['z²₁', 'Σₖ w²₁ₖ a¹ₖ + b²₁ = 0.15·0.05 + 0.2·0.1 + 0.35 = 0.3775'],
-        ['a²₁', 'sigmoid(0.3775) = 0.593269992'],
+        ['z²₁', '0.3775   ← Σₖ w²₁ₖ a¹ₖ + b²₁ = 0.15·0.05 + 0.2·0.1 + 0.35'],
+        ['a²₁', '0.593269992   ← sigmoid(0.3775)'],
       ],
     );
     await stepping(() => dc.stepInRequest({ threadId: 1 }));

@@ -91,3 +91,12 @@ test('steps without a per-neuron equation say so', async () => {
   assert.equal(explainNeuron(rt, 0, 0), null);
   assert.match(explainStep(rt, 0), /no per-neuron equation/);
 });
+
+test('in the Variables view an equation shows its result first (the view is narrow)', async () => {
+  const { resultFirst } = await import('../../src/debug/adapter');
+  assert.deepEqual(resultFirst('w³₁₁ ← w − η ∂C/∂w = 0.4 − 0.5·0.0821670406 = 0.35891648'), { name: 'w³₁₁', value: '0.35891648   ← w − η ∂C/∂w = 0.4 − 0.5·0.0821670406' });
+  assert.deepEqual(resultFirst('δ³₁ = a³₁ − y₁ = 0.7 − 1 = -0.3   (BP1)'), { name: 'δ³₁', value: '-0.3   ← a³₁ − y₁ = 0.7 − 1   (BP1)' });
+  assert.deepEqual(resultFirst('b³₁ = 0.6   (biases are not trained)'), { name: 'b³₁', value: '0.6   (biases are not trained)' });
+  assert.deepEqual(resultFirst('w³₁₁ ← 0.35   (adam: ∂C/∂w = 0.1)'), { name: 'w³₁₁', value: '0.35   (adam: ∂C/∂w = 0.1)' });
+  assert.deepEqual(resultFirst('… (784 weights in this row)'), { name: '…', value: '(784 weights in this row)' });
+});
