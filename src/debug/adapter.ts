@@ -54,7 +54,6 @@ export class BackpropDebugSession extends DebugSession {
   private markConfigured: () => void = () => {};
   private containers = new Map<number, Container>();
   private nextRef = 1;
-  private launchArgs: LaunchArguments | null = null;
   private clientSupportsInvalidated = false;
   /** Breakpoints that arrived before the network was loaded. */
   private pendingLines: DebugProtocol.SourceBreakpoint[] | null = null;
@@ -96,7 +95,6 @@ export class BackpropDebugSession extends DebugSession {
   }
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
-    this.launchArgs = args;
     if (!args.network || typeof args.network !== 'string') {
       return this.fail(response, 'No network file to debug: set "network" in the launch configuration (a *.backprop.json file), or open one and press F5.');
     }
@@ -759,11 +757,6 @@ export class BackpropDebugSession extends DebugSession {
     const norm = (p: string) => p.replace(/\\/g, '/').toLowerCase();
     const mine = norm(this.host.sourcePath(this.network));
     return norm(path) === mine || mine.endsWith(norm(path)) || norm(path).endsWith(mine);
-  }
-
-  /** The launch arguments, as received (for tests and the panel). */
-  get launchArguments(): LaunchArguments | null {
-    return this.launchArgs;
   }
 }
 
