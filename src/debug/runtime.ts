@@ -410,7 +410,7 @@ export class DebugRuntime {
     }
     if (this.trainer.finished) return { reason: 'end', description: 'training finished', hitBreakpointIds: [] };
     const target = this.trainer.step + this.trainer.stepsToPause(g);
-    return this.runTo(target, log, 'step');
+    return this.runTo(target, log);
   }
 
   private canSubStep(g: StepGranularity): boolean {
@@ -440,40 +440,17 @@ export class DebugRuntime {
     }
     if (t.finished) return { reason: 'end', description: 'training finished', hitBreakpointIds: [] };
     const g = sub || !atPhaseEnd ? 'phase' : this.stepper.isPause(t.step, 'batch') ? 'epoch' : 'batch';
-    return this.runTo(t.step + t.stepsToPause(g), log, 'step');
+    return this.runTo(t.step + t.stepsToPause(g), log);
   }
 
   async continue(log: (text: string) => void): Promise<StopInfo> {
     if (this.trainer.finished) return { reason: 'end', description: 'training finished', hitBreakpointIds: [] };
-    return this.runTo(this.trainer.totalSteps, log, 'end');
+    return this.runTo(this.trainer.totalSteps, log);
   }
 
-  /** Run training to the end without stopping (for "Run Without Debugging"). Logpoints are ignored. */
+  /** Run training to the end without breakpoints (for "Run Without Debugging"); stops only on NaN or pause. */
   async runToEnd(onEpoch: (text: string) => void): Promise<StopInfo> {
-    this.running = true;
-    this.pauseRequested = false;
-    try {
-      let lastEpoch = this.trainer.epochsCompleted;
-      while (!this.trainer.finished) {
-        if (this.pauseRequested) break;
-        const start = now();
-        let chunk = 64;
-        while (!this.trainer.finished && now() - start < SLICE_MS) {
-          const r = this.trainer.advance(chunk);
-          chunk = Math.min(chunk * 2, 1 << 16);
-          if (r.stopped) {
-            const e = this.stepper.goTo(this.trainer.step).event;
-            return { reason: 'exception', description: e ? describeNonFinite(e) : 'NaN', text: e ? describeNonFinite(e) : 'NaN', hitBreakpointIds: [] };
-          }
-          for (; lastEpoch < this.trainer.epochsCompleted; lastEpoch++) onEpoch(this.epochLine(lastEpoch + 1));
-        }
-        await yieldToHost();
-      }
-      this.stepper.goTo(this.trainer.step);
-      return { reason: this.trainer.finished ? 'end' : 'pause', hitBreakpointIds: [] };
-    } finally {
-      this.running = false;
-    }
+    return this.runTo(this.trainer.totalSteps, onEpoch, false);
   }
 
   epochLine(epoch: number): string {
@@ -496,43 +473,49 @@ export class DebugRuntime {
    * Run forward to step `target`, stopping at breakpoints on the way; long runs go in time slices and
    * yield between them, and pause() stops them.
    */
-  private async runTo(target: number, log: (text: string) => void, endReason: 'step' | 'end'): Promise<StopInfo> {
+  private async runTo(target: number, log: (text: string) => void, breakpoints = true): Promise<StopInfo> {
     const t = this.trainer;
     this.running = true;
     this.pauseRequested = false;
-    const stopOnNaN = this.exceptionRules.some(isNanRule);
+    // Without breakpoints (Run Without Debugging) a NaN still ends the run: training cannot go on from it.
+    const nanRule = breakpoints ? this.exceptionRules.find(isNanRule) : undefined;
+    const stopOnNaN = !breakpoints || nanRule !== undefined;
+    const nanStop = (e: StepEvent | null): StopInfo => {
+      const text = e ? describeNonFinite(e) : 'NaN or Infinity';
+      return { reason: 'exception', description: text, text, hitBreakpointIds: nanRule ? [nanRule.id] : [] };
+    };
     let lastEpoch = t.epochsCompleted;
+    const epochsDone = () => {
+      for (; lastEpoch < t.epochsCompleted; lastEpoch++) log(this.epochLine(lastEpoch + 1));
+    };
     try {
       let chunk = 64;
       let sliceStart = now();
       while (t.step < target) {
-        const toCandidate = this.stepsToCandidate();
+        const toCandidate = breakpoints ? this.stepsToCandidate() : Infinity;
         const quiet = Math.min(toCandidate - 1, target - t.step - 1, chunk);
         if (quiet > 0) {
           const before = now();
           const r = t.advance(quiet);
-          if (now() - before < SLICE_MS / 4) chunk = Math.min(chunk * 2, 1 << 20);
-          else chunk = Math.max(1, chunk >> 1);
+          chunk = now() - before < SLICE_MS / 4 ? Math.min(chunk * 2, 1 << 20) : Math.max(1, chunk >> 1);
+          epochsDone();
           if (r.stopped && stopOnNaN) {
             const e = this.stepper.goTo(t.step).event;
             this.refreshWatched();
-            const nan = this.exceptionRules.find(isNanRule)!;
-            const text = e ? describeNonFinite(e) : 'NaN or Infinity';
-            return { reason: 'exception', description: text, text, hitBreakpointIds: [nan.id] };
+            return nanStop(e);
           }
         } else {
           const e = t.next();
           if (!e) break;
-          if (e.kind === 'epoch-end') for (; lastEpoch < t.epochsCompleted; lastEpoch++) log(this.epochLine(lastEpoch + 1));
+          epochsDone();
           // The stepper's view follows the trainer (without a replay: the event is the last one).
           this.stepper.goTo(t.step);
-          const stop = this.check(e, log);
+          const stop = breakpoints ? this.check(e, log) : e.nonFinite ? nanStop(e) : null;
           if (stop) {
             this.refreshWatched();
             return stop;
           }
         }
-        if (t.epochsCompleted > lastEpoch && t.step < target) for (; lastEpoch < t.epochsCompleted; lastEpoch++) log(this.epochLine(lastEpoch + 1));
         if (now() - sliceStart > SLICE_MS) {
           await yieldToHost();
           sliceStart = now();
@@ -543,15 +526,10 @@ export class DebugRuntime {
           }
         }
       }
-      for (; lastEpoch < t.epochsCompleted; lastEpoch++) log(this.epochLine(lastEpoch + 1));
       const ev = this.stepper.goTo(t.step).event;
       this.refreshWatched();
-      if (ev?.nonFinite && stopOnNaN) {
-        const text = describeNonFinite(ev);
-        return { reason: 'exception', description: text, text, hitBreakpointIds: [this.exceptionRules.find(isNanRule)!.id] };
-      }
-      if (t.finished && endReason === 'end') return { reason: 'end', description: 'training finished', hitBreakpointIds: [] };
-      return { reason: t.finished ? 'end' : 'step', ...(t.finished ? { description: 'training finished' } : {}), hitBreakpointIds: [] };
+      if (ev?.nonFinite && stopOnNaN) return nanStop(ev);
+      return t.finished ? { reason: 'end', description: 'training finished', hitBreakpointIds: [] } : { reason: 'step', hitBreakpointIds: [] };
     } finally {
       this.running = false;
     }
