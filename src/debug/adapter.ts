@@ -6,7 +6,7 @@
 import { Breakpoint, DebugSession, InitializedEvent, InvalidatedEvent, OutputEvent, Scope, Source, StackFrame, StoppedEvent, TerminatedEvent, Thread } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { adamBiasCorrections, GRANULARITIES, type StepGranularity } from '../engine';
-import { formatValue, type Tensor, type Value } from './expr';
+import { formatValue, tensorStats, type Tensor, type Value } from './expr';
 import type { AdapterHost } from './host';
 import { phaseTitle, stepEquation, sup } from './notation';
 import { DebugRuntime, EDITABLE_HYPERPARAMETERS, EXCEPTION_FILTERS, fmt, type StopInfo } from './runtime';
@@ -806,19 +806,9 @@ function listRows(rows: ArrayLike<number>): string {
 /** `2×3  [min …, max …, mean …, ‖·‖ …]`, with the values themselves for short vectors. */
 export function summarize(t: Tensor): string {
   const d = t.data;
-  let min = Infinity;
-  let max = -Infinity;
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < d.length; i++) {
-    const x = d[i];
-    if (x < min) min = x;
-    if (x > max) max = x;
-    sum += x;
-    sq += x * x;
-  }
   const shape = t.shape.join('×');
-  const stats = d.length ? `min ${fmt(min)}, max ${fmt(max)}, mean ${fmt(sum / d.length)}, norm ${fmt(Math.sqrt(sq))}` : 'empty';
+  const st = tensorStats(t);
+  const stats = d.length ? `min ${fmt(st.min)}, max ${fmt(st.max)}, mean ${fmt(st.mean)}, norm ${fmt(st.norm)}` : 'empty';
   if (t.shape.length === 1 && d.length <= 8) return `[${Array.from(d, fmt).join(', ')}]  (${shape}: ${stats})`;
   return `${shape}  (${stats})`;
 }

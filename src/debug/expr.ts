@@ -80,7 +80,7 @@ function make(data: Float64Array, shape: readonly number[]): Tensor {
 
 // ───────────────────────────── formatting ─────────────────────────────
 
-function formatNumber(x: number, digits: number): string {
+export function formatNumber(x: number, digits: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
@@ -129,6 +129,12 @@ function total(data: ArrayLike<number>): number {
   return s;
 }
 
+/** min, max, mean and L2 norm of a tensor (NaN when it holds a NaN; the norm safe from overflow). */
+export function tensorStats(t: Tensor): { min: number; max: number; mean: number; norm: number } {
+  const d = t.data;
+  return { min: extreme(d, false), max: extreme(d, true), mean: total(d) / d.length, norm: l2(d) };
+}
+
 /**
  * Numbers with up to `digits` significant digits (0.298371, 1.2e-7, -3); booleans; a vector as
  * "[1, 2, 3]"; a matrix as "2×3 [[1, 2, 3], [4, 5, 6]]"; tensors over 64 elements as a summary,
@@ -152,9 +158,8 @@ export function formatValue(v: Value, digits = 6): string {
     for (let i = 0; i < r; i++) rows.push(row(i * c, i * c + c));
     return `${r}×${c} [${rows.join(', ')}]`;
   }
-  const stats =
-    `min ${f(extreme(v.data, false))}, max ${f(extreme(v.data, true))}, ` +
-    `mean ${f(total(v.data) / n)}, norm ${f(l2(v.data))}`;
+  const st = tensorStats(v);
+  const stats = `min ${f(st.min)}, max ${f(st.max)}, mean ${f(st.mean)}, norm ${f(st.norm)}`;
   return v.shape.length === 1 ? `vector of ${n} (${stats})` : `${v.shape[0]}×${v.shape[1]} (${stats})`;
 }
 

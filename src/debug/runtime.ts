@@ -6,7 +6,7 @@
  * Adapter Protocol (the adapter translates).
  */
 import { formatDiagnostic, hasErrors, loadNetwork, suggestName, Stepper, Trainer, type DataHost, type Diagnostic, type ResolvedNetwork, type StepEvent, type StepGranularity } from '../engine';
-import { compileExpression, compileTemplate, ExprError, tensor, truthy, type CompiledExpr, type ExprEnv, type Tensor, type Value } from './expr';
+import { compileExpression, compileTemplate, ExprError, formatNumber, tensor, truthy, type CompiledExpr, type ExprEnv, type Tensor, type Value } from './expr';
 import { SourceMap, type BreakTarget } from './source';
 import { sup } from './notation';
 
@@ -1001,12 +1001,9 @@ function hitMatches(h: HitCondition, hits: number): boolean {
   }
 }
 
+/** Numbers as the debugger shows them: 9 significant digits (0.298371109, 1e-7, 1.23456789e12). */
 export function fmt(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  const a = Math.abs(x);
-  if (a >= 1e-4 && a < 1e6) return String(Number(x.toPrecision(9)));
-  return x.toExponential(6);
+  return formatNumber(x, 9);
 }
 
 function errorText(e: unknown): string {

@@ -100,3 +100,9 @@ test('in the Variables view an equation shows its result first (the view is narr
   assert.deepEqual(resultFirst('w³₁₁ ← 0.35   (adam: ∂C/∂w = 0.1)'), { name: 'w³₁₁', value: '0.35   (adam: ∂C/∂w = 0.1)' });
   assert.deepEqual(resultFirst('… (784 weights in this row)'), { name: '…', value: '(784 weights in this row)' });
 });
+
+test('tensor summaries in Variables show a NaN instead of skipping it, and norms that do not overflow', async () => {
+  const { summarize } = await import('../../src/debug/adapter');
+  assert.equal(summarize({ data: Float64Array.of(1, NaN, 3), shape: [3] }), '[1, NaN, 3]  (3: min NaN, max NaN, mean NaN, norm NaN)');
+  assert.equal(summarize({ data: Float64Array.of(3e200, 4e200), shape: [1, 2] }), '1×2  (min 3e200, max 4e200, mean 3.5e200, norm 5e200)');
+});
