@@ -149,7 +149,8 @@ export class BackpropConfigurationProvider implements vscode.DebugConfigurationP
     }
     if (!isNetworkDocument(doc)) return false;
     let result: Awaited<ReturnType<NetworkDiagnostics['check']>>;
-    for (let attempt = 0; attempt < 5 && result === undefined; attempt++) result = await this.diagnostics!.check(doc);
+    // Usually the Problems panel has checked this version already: its result is reused (no second load).
+    for (let attempt = 0; attempt < 5 && result === undefined; attempt++) result = await this.diagnostics!.current(doc);
     const errors = (result ?? []).filter((d) => d.severity === 'error');
     if (errors.length === 0) return false;
     await vscode.commands.executeCommand('workbench.actions.view.problems');

@@ -46,6 +46,8 @@ export class NetworkDiagnostics implements vscode.Disposable {
   private readonly foreign = new Map<string, Map<string, ForeignEntry>>();
   /** Per network document: the data files its last check read (re-check when one of them changes). */
   private readonly dependencies = new Map<string, Set<string>>();
+  /** Per network document: the last published result and the document version it was computed for. */
+  private readonly results = new Map<string, { version: number; diagnostics: Diagnostic[] }>();
 
   constructor(private readonly delayMs = DEFAULT_DELAY_MS) {
     const ws = vscode.workspace;
@@ -73,6 +75,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
     const key = doc.uri.toString();
     for (const [network, deps] of this.dependencies) {
       if (!deps.has(key)) continue;
+      this.results.delete(network);
       const networkDoc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === network);
       if (networkDoc) this.schedule(networkDoc);
     }
@@ -87,6 +90,7 @@ export class NetworkDiagnostics implements vscode.Disposable {
       this.setForeign(key, new Map());
       this.dependencies.delete(key);
       this.generations.delete(key);
+      this.results.delete(key);
     } else {
       // A closed data file is read from disk from now on, which may differ from its unsaved text.
       this.documentChanged(doc);
@@ -158,7 +162,18 @@ export class NetworkDiagnostics implements vscode.Disposable {
       // Publishing is best effort; a failure here must not reach the extension host.
     }
     this.dependencies.set(key, read);
+    this.results.set(key, { version: doc.version, diagnostics });
     return diagnostics;
+  }
+
+  /**
+   * The diagnostics of the document as it is now: the last check's when it saw this version (and no data
+   * file it read has changed since), else a new check. Undefined when superseded, as for `check`.
+   */
+  async current(doc: vscode.TextDocument): Promise<Diagnostic[] | undefined> {
+    const last = this.results.get(doc.uri.toString());
+    if (last && last.version === doc.version && !this.timers.has(doc.uri.toString())) return last.diagnostics;
+    return this.check(doc);
   }
 
   private publish(doc: vscode.TextDocument, text: string, fileName: string, diagnostics: readonly Diagnostic[]): void {
