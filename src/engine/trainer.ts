@@ -792,7 +792,7 @@ export class Trainer {
       }
       case 'loss': {
         const loss = this.lastLoss;
-        const rising = this.emaCount > 3 && this.ema > this.health.risingFactor * this.bestEma;
+        const rising = this.rising;
         const nonFinite = Number.isFinite(loss) ? null : { phase: 'loss' as const, layer: null, quantity: 'loss' as const };
         return { kind: 'loss', ...common, nonFinite, loss, costs: ws.costs.subarray(0, m), rising };
       }
@@ -867,7 +867,8 @@ export class Trainer {
     this.permEpoch = epoch;
   }
 
-  private evaluationWorkspace(): Workspace {
+  /** A workspace beside the training one (evaluation, the panel's decision boundary): using it never disturbs a paused step. */
+  evaluationWorkspace(): Workspace {
     if (!this.evalWs) this.evalWs = new Workspace(this.model, EVAL_CAPACITY);
     return this.evalWs;
   }
@@ -895,6 +896,11 @@ export class Trainer {
   gradientNorms(layer: number): { batch: Float64Array; value: Float64Array } {
     return this.history.samples(layer - 1);
   }
+  /** Is the moving average of the mini-batch loss well above its best so far (the health threshold)? */
+  get rising(): boolean {
+    return this.emaCount > 3 && this.ema > this.health.risingFactor * this.bestEma;
+  }
+
   /** Number of epochs whose end has been reached. */
   get epochsCompleted(): number {
     return this.epochHistory.length;
@@ -1139,7 +1145,8 @@ function firstNonFinite(z: Float64Array, a: Float64Array, len: number): 'z' | 'a
   return null;
 }
 
-function deadShareOf(y: Float64Array, m: number, n: number): number {
+/** Share of neurons whose pre-activation y is ≤ 0 for every example of the batch (m × n): dead ReLUs for this batch. */
+export function deadShareOf(y: Float64Array, m: number, n: number): number {
   let dead = 0;
   for (let j = 0; j < n; j++) {
     let alive = false;

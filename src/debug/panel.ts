@@ -1,0 +1,738 @@
+/**
+ * What the stepper panel shows at the current step, built from the debug session's runtime: a view of
+ * the one session, never a second engine. Pure (no vscode, no DAP): the extension's panel host calls it
+ * when the session stops or the user changes the selection, and the webview tests play its output.
+ *
+ * It sends only what the panel displays: per-neuron values of the selected example, edges only for
+ * layers small enough to draw them, tables only when asked for (a row slice of large ones), histories
+ * thinned to HISTORY_POINTS.
+ */
+import { adamBiasCorrections, deadShareOf, gradientCheck, type ResolvedOptimizer } from '../engine';
+import { forwardAll, type ForwardOptions } from '../engine/network';
+import {
+  EDGE_LIMIT,
+  HISTORY_POINTS,
+  TABLE_CELL_LIMIT,
+  enc,
+  encArray,
+  refKey,
+  type BoundaryView,
+  type GradientCheckResult,
+  type HealthBadge,
+  type HistoryView,
+  type LayerView,
+  type Num,
+  type PanelGranularity,
+  type PhaseCell,
+  type Position,
+  type Ref,
+  type Selection,
+  type Series,
+  type Snapshot,
+  type TableView,
+} from '../shared/protocol';
+import { explainNeuron } from './explain';
+import { sub, sup } from './notation';
+import type { DebugRuntime } from './runtime';
+
+export interface SnapshotOptions {
+  /** The network file's name, for the title. */
+  name: string;
+  /** Why the session stopped ('entry', 'step', 'breakpoint', …). */
+  reason: string;
+  granularity: PanelGranularity;
+}
+
+/** Sums with more terms than this show the first ones, then "…". */
+const MAX_TERMS = 6;
+/** Examples shown in a mini-batch mean before "…". */
+const MAX_EXAMPLES = 4;
+
+// ------------------------------------------------------------------------------------------------
+// LaTeX numbers
+// ------------------------------------------------------------------------------------------------
+
+/** A number for an equation: 4 significant digits (the full value rides along in data-v). */
+export function texNumber(x: number, digits = 4): string {
+  if (Number.isNaN(x)) return '\\text{NaN}';
+  if (!Number.isFinite(x)) return x > 0 ? '\\infty' : '-\\infty';
+  if (x === 0) return '0';
+  const ax = Math.abs(x);
+  if (ax >= 1e-4 && ax < 1e6) {
+    const s = Number(x.toPrecision(digits)).toString();
+    if (!s.includes('e')) return s;
+  }
+  const [m, e] = x.toExponential(digits - 1).split('e');
+  return `${Number(m)} \\times 10^{${Number(e)}}`;
+}
+
+/** The full value as htmlData carries it (no commas or equals signs). */
+const fullValue = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(12))) : String(x));
+
+/** A number linked to where it came from; negative numbers in parentheses inside products and sums. */
+function tn(x: number, ref: Ref | null, paren = true): string {
+  const body = texNumber(x);
+  const shown = paren && (x < 0 || Object.is(x, -0)) ? `(${body})` : body;
+  return ref ? `\\htmlData{ref=${refKey(ref)}, v=${fullValue(x)}}{${shown}}` : shown;
+}
+
+/** A result: more digits, not parenthesized. */
+function tr(x: number, ref: Ref | null): string {
+  const body = texNumber(x, 6);
+  return ref ? `\\htmlData{ref=${refKey(ref)}, v=${fullValue(x)}}{${body}}` : body;
+}
+
+const sumTex = (terms: string[], total: number): string =>
+  terms.length <= MAX_TERMS ? terms.join(' + ') : `${terms.slice(0, MAX_TERMS - 1).join(' + ')} + \\dots_{(${terms.length}\\text{ terms, }\\Sigma = ${texNumber(total)})}`;
+
+const ACT_TEX: Record<string, string> = { sigmoid: '\\sigma', tanh: '\\tanh', relu: '\\operatorname{ReLU}', 'leaky-relu': '\\operatorname{LReLU}', linear: '', softmax: '\\operatorname{softmax}' };
+
+// ------------------------------------------------------------------------------------------------
+// General forms
+// ------------------------------------------------------------------------------------------------
+
+function lossTex(loss: string, L: number): string {
+  switch (loss) {
+    case 'mse':
+      return `C = \\tfrac12 \\sum_k (y_k - a^{${L}}_k)^2`;
+    case 'cross-entropy':
+      return `C = -\\sum_k y_k \\ln a^{${L}}_k`;
+    default:
+      return `C = -\\sum_k \\left[y_k \\ln a^{${L}}_k + (1-y_k)\\ln(1-a^{${L}}_k)\\right]`;
+  }
+}
+
+export function updateTex(o: ResolvedOptimizer, l: number): string {
+  const W = `W^{${l}}`;
+  const g = `\\frac{\\partial C}{\\partial W^{${l}}}`;
+  const decay = o.weightDecay > 0 && o.type !== 'adamw' ? `g \\leftarrow ${g} + \\lambda ${W},\\quad ` : '';
+  const gg = decay ? 'g' : g;
+  switch (o.type) {
+    case 'sgd':
+    case 'momentum':
+    case 'nesterov':
+      if (o.momentum > 0) return `${decay}v \\leftarrow \\mu v + ${o.dampening > 0 ? '(1-\\tau)' : ''}${gg},\\quad ${W} \\leftarrow ${W} - \\eta ${o.nesterov ? `(${gg} + \\mu v)` : 'v'}`;
+      return `${decay}${W} \\leftarrow ${W} - \\eta ${gg}`;
+    case 'rmsprop':
+      return `${decay}v \\leftarrow \\alpha v + (1-\\alpha)${gg}^2,\\quad ${W} \\leftarrow ${W} - \\eta \\frac{${gg}}{\\sqrt{v} + \\epsilon}`;
+    case 'adam':
+    case 'adamw':
+      return `${o.type === 'adamw' && o.weightDecay > 0 ? `${W} \\leftarrow ${W}(1 - \\eta\\lambda),\\quad ` : decay}m \\leftarrow \\beta_1 m + (1-\\beta_1)${gg},\\ v \\leftarrow \\beta_2 v + (1-\\beta_2)${gg}^2,\\ ${W} \\leftarrow ${W} - \\eta \\frac{\\hat m}{\\sqrt{\\hat v} + \\epsilon}`;
+  }
+}
+
+function generalForm(rt: DebugRuntime, phase: string, layer: number | null): { title: string; rule: string; general: string } {
+  const L = rt.L;
+  const l = layer ?? L;
+  const spec = rt.net.layers[l - 2];
+  const act = spec ? ACT_TEX[spec.activation] ?? '\\sigma' : '\\sigma';
+  const ce = rt.net.loss !== 'mse' && (spec?.activation === 'softmax' || (rt.net.loss === 'binary-cross-entropy' && spec?.activation === 'sigmoid'));
+  switch (phase) {
+    case 'start':
+      return { title: 'Before the first step', rule: '', general: `\\text{The network is initialized; step to run the forward pass of layer 2.}` };
+    case 'forward':
+      return { title: `Forward pass, layer ${l}`, rule: 'forward', general: `z^{${l}} = W^{${l}} a^{${l - 1}} + b^{${l}}, \\quad a^{${l}} = ${act || '\\operatorname{id}'}(z^{${l}})` };
+    case 'loss':
+      return { title: 'The cost of the mini-batch', rule: 'loss', general: `${lossTex(rt.net.loss, L)}, \\quad C_{\\text{batch}} = \\frac{1}{m}\\sum_x C_x` };
+    case 'delta':
+      if (l === L) return { title: `Output error δ^${l} (BP1)`, rule: 'BP1', general: ce ? `\\delta^{${L}} = a^{${L}} - y` : `\\delta^{${L}} = \\nabla_a C \\odot \\sigma'(z^{${L}})` };
+      return { title: `Backpropagate the error to layer ${l} (BP2)`, rule: 'BP2', general: `\\delta^{${l}} = \\left((W^{${l + 1}})^T \\delta^{${l + 1}}\\right) \\odot \\sigma'(z^{${l}})` };
+    case 'gradient':
+      return { title: `Gradients of layer ${l} (BP3, BP4)`, rule: 'BP3, BP4', general: `\\frac{\\partial C}{\\partial b^{${l}}_j} = \\delta^{${l}}_j, \\quad \\frac{\\partial C}{\\partial w^{${l}}_{jk}} = a^{${l - 1}}_k \\delta^{${l}}_j \\quad \\text{(mean over the mini-batch)}` };
+    case 'clip': {
+      const c = rt.net.training.clipNorm;
+      return { title: 'Gradient clipping', rule: 'clip', general: c !== null ? `g \\leftarrow g \\cdot \\min\\left(1, \\frac{${c}}{\\lVert g \\rVert}\\right)` : `g \\leftarrow \\operatorname{clamp}(g, -${rt.net.training.clipValue}, ${rt.net.training.clipValue})` };
+    }
+    case 'update':
+      return { title: `Update layer ${l} (${rt.net.optimizer.type})`, rule: 'update', general: updateTex(rt.net.optimizer, l) };
+    case 'epoch-end':
+      return { title: 'End of the epoch', rule: '', general: `\\text{Loss and accuracy on the training${rt.net.validation.count > 0 ? ' and validation' : ''} data (evaluation mode)}` };
+    default:
+      return { title: 'Training finished', rule: '', general: '\\text{Training is finished: step back to look again.}' };
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Substituted equations
+// ------------------------------------------------------------------------------------------------
+
+function sigmaPrime(activation: string, y: number, s: number, leak: number): number {
+  switch (activation) {
+    case 'sigmoid':
+      return s * (1 - s);
+    case 'tanh':
+      return 1 - s * s;
+    case 'relu':
+      return y > 0 ? 1 : 0;
+    case 'leaky-relu':
+      return y > 0 ? 1 : leak;
+    default:
+      return 1;
+  }
+}
+
+function substituted(rt: DebugRuntime, phase: string, l: number, j: number, x: number, kSel: number): string | null {
+  const t = rt.trainer;
+  const i = l - 2;
+  const spec = rt.net.layers[i];
+  if (!spec) return null;
+  const n = spec.size;
+  const k = spec.inputSize;
+  const m = t.ws.m;
+  const p = t.model.layers[i];
+  const buf = t.ws.layers[i];
+  const input = i === 0 ? t.ws.X : t.ws.layers[i - 1].A;
+  const L = rt.L;
+  const e = x * n + j;
+  const lines: string[] = [];
+  switch (phase) {
+    case 'forward': {
+      const terms: string[] = [];
+      let acc = 0;
+      for (let q = 0; q < k; q++) {
+        const w = p.W[j * k + q];
+        const a = input[x * k + q];
+        acc += w * a;
+        if (q < MAX_TERMS) terms.push(`${tn(w, { q: 'W', l, j, k: q })} \\cdot ${tn(a, { q: 'a', l: l - 1, j: q })}`);
+        else if (q === MAX_TERMS) terms.push('');
+      }
+      const shown = k <= MAX_TERMS ? terms.join(' + ') : `${terms.slice(0, MAX_TERMS - 1).join(' + ')} + \\dots_{(${k}\\text{ terms, }\\Sigma = ${texNumber(acc)})}`;
+      lines.push(`z^{${l}}_{${j + 1}} = \\sum_k w^{${l}}_{${j + 1}k} a^{${l - 1}}_k + b^{${l}}_{${j + 1}} = ${shown} + ${tn(p.b[j], { q: 'b', l, j })} = ${tr(buf.Z[e], { q: 'z', l, j })}`);
+      if (spec.batchNorm) lines.push(`y^{${l}}_{${j + 1}} = \\gamma \\frac{z - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta = ${tr(buf.Y[e], null)}`);
+      const zname = spec.batchNorm ? `y^{${l}}_{${j + 1}}` : `z^{${l}}_{${j + 1}}`;
+      if (spec.activation === 'softmax') lines.push(`a^{${l}}_{${j + 1}} = \\frac{e^{${zname}}}{\\sum_k e^{z^{${l}}_k}} = ${tr(buf.S[e], { q: 'a', l, j })}`);
+      else lines.push(`a^{${l}}_{${j + 1}} = ${ACT_TEX[spec.activation] || '\\operatorname{id}'}(${tn(buf.Y[e], { q: 'z', l, j }, false)}) = ${tr(buf.S[e], { q: 'a', l, j })}`);
+      if (spec.residual) lines.push(`a^{${l}}_{${j + 1}} \\leftarrow a^{${l}}_{${j + 1}} + a^{${l - 1}}_{${j + 1}} \\text{ (residual)}`);
+      if (buf.mask) lines.push(`a^{${l}}_{${j + 1}} \\cdot \\text{mask} = ${tn(buf.mask[e], null)} \\Rightarrow ${tr(buf.A[e], { q: 'a', l, j })} \\text{ (dropout)}`);
+      break;
+    }
+    case 'loss': {
+      const no = rt.net.layers[rt.net.layers.length - 1].size;
+      const A = t.ws.layers[t.ws.layers.length - 1].S;
+      const terms: string[] = [];
+      for (let q = 0; q < no; q++) {
+        const y = t.ws.T[x * no + q];
+        const a = A[x * no + q];
+        const ty = tn(y, { q: 'y', l: L, j: q });
+        const ta = tn(a, { q: 'a', l: L, j: q });
+        if (rt.net.loss === 'mse') terms.push(`\\tfrac12(${ty} - ${ta})^2`);
+        else if (rt.net.loss === 'cross-entropy') {
+          if (y !== 0) terms.push(`-${ty} \\ln ${ta}`);
+        } else terms.push(`-[${ty} \\ln ${ta} + (1 - ${ty}) \\ln(1 - ${ta})]`);
+      }
+      const cx = t.ws.costs[x];
+      lines.push(`C_{${m > 1 ? x + 1 : 'x'}} = ${sumTex(terms, cx)} = ${tr(cx, { q: 'cost', l: L, j: x })}`);
+      if (m > 1) lines.push(`C = \\frac{1}{${m}} \\sum_x C_x = ${tr(rt.currentLoss(), null)}`);
+      break;
+    }
+    case 'delta': {
+      const d = sigmaPrime(spec.activation, buf.Y[e], buf.S[e], spec.leak);
+      const dp = tn(d, { q: 'sigmaPrime', l, j });
+      const J = `${j + 1}`;
+      if (l === L) {
+        const yj = t.ws.T[x * n + j];
+        const a = buf.S[e];
+        const simple = (rt.net.loss === 'cross-entropy' && spec.activation === 'softmax') || (rt.net.loss === 'binary-cross-entropy' && spec.activation === 'sigmoid');
+        if (simple) lines.push(`\\delta^{${l}}_{${J}} = a^{${l}}_{${J}} - y_{${J}} = ${tn(a, { q: 'a', l, j })} - ${tn(yj, { q: 'y', l, j })} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
+        else if (rt.net.loss === 'mse') lines.push(`\\delta^{${l}}_{${J}} = (a^{${l}}_{${J}} - y_{${J}})\\,\\sigma'(z^{${l}}_{${J}}) = (${tn(a, { q: 'a', l, j })} - ${tn(yj, { q: 'y', l, j })}) \\cdot ${dp} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
+        else lines.push(`\\delta^{${l}}_{${J}} = \\frac{\\partial C}{\\partial a^{${l}}_{${J}}} \\sigma'(z^{${l}}_{${J}}) = ${tn(buf.G[e], null)} \\cdot ${dp} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
+      } else {
+        const above = t.model.layers[i + 1];
+        const na = rt.net.layers[i + 1].size;
+        const Da = t.ws.layers[i + 1].D;
+        const terms: string[] = [];
+        let acc = 0;
+        for (let q = 0; q < na; q++) {
+          const w = above.W[q * n + j];
+          const dd = Da[x * na + q];
+          acc += w * dd;
+          terms.push(`${tn(w, { q: 'W', l: l + 1, j: q, k: j })} \\cdot ${tn(dd, { q: 'delta', l: l + 1, j: q })}`);
+        }
+        if (spec.batchNorm) {
+          lines.push(`\\frac{\\partial C}{\\partial a^{${l}}_{${J}}} = \\sum_k w^{${l + 1}}_{k${J}} \\delta^{${l + 1}}_k = ${tr(buf.G[e], null)}`);
+          lines.push(`\\delta^{${l}}_{${J}} = ${tr(buf.D[e], { q: 'delta', l, j })} \\text{ (through } \\sigma' \\text{ and batch normalization)}`);
+        } else {
+          const res = spec.residual ? ` + ${tn(buf.G[e] - acc, null)}_{\\text{residual}}` : '';
+          lines.push(`\\delta^{${l}}_{${J}} = \\Big(\\sum_k w^{${l + 1}}_{k${J}} \\delta^{${l + 1}}_k\\Big)\\,\\sigma'(z^{${l}}_{${J}}) = (${sumTex(terms, acc)}${res}) \\cdot ${dp} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
+        }
+      }
+      break;
+    }
+    case 'gradient': {
+      const q = Math.min(kSel, k - 1);
+      const J = `${j + 1}`;
+      const K = `${q + 1}`;
+      if (m === 1) lines.push(`\\frac{\\partial C}{\\partial w^{${l}}_{${J}${K}}} = a^{${l - 1}}_{${K}} \\delta^{${l}}_{${J}} = ${tn(input[q], { q: 'a', l: l - 1, j: q })} \\cdot ${tn(buf.D[j], { q: 'delta', l, j })} = ${tr(p.dW[j * k + q], { q: 'dW', l, j, k: q })}`);
+      else {
+        const terms: string[] = [];
+        for (let ex = 0; ex < Math.min(m, MAX_EXAMPLES); ex++) terms.push(`${tn(input[ex * k + q], null)} \\cdot ${tn(buf.D[ex * n + j], null)}`);
+        lines.push(`\\frac{\\partial C}{\\partial w^{${l}}_{${J}${K}}} = \\frac{1}{m}\\sum_x a^{${l - 1}}_{${K},x} \\delta^{${l}}_{${J},x} = \\frac{1}{${m}}(${terms.join(' + ')}${m > MAX_EXAMPLES ? ' + \\dots' : ''}) = ${tr(p.dW[j * k + q], { q: 'dW', l, j, k: q })}`);
+      }
+      lines.push(`\\frac{\\partial C}{\\partial b^{${l}}_{${J}}} = ${m > 1 ? '\\frac{1}{m}\\sum_x ' : ''}\\delta^{${l}}_{${J}} = ${tr(p.db[j], { q: 'db', l, j })}`);
+      break;
+    }
+    case 'update': {
+      const o = rt.net.optimizer;
+      const q = Math.min(kSel, k - 1);
+      const J = `${j + 1}`;
+      const K = `${q + 1}`;
+      const w = p.W[j * k + q];
+      const g = p.dW[j * k + q];
+      const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0;
+      const eta = tn(o.learningRate, null);
+      if (plain) {
+        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow w - \\eta \\frac{\\partial C}{\\partial w} = ${tn(w + o.learningRate * g, null)} - ${eta} \\cdot ${tn(g, { q: 'dW', l, j, k: q })} = ${tr(w, { q: 'W', l, j, k: q })}`);
+        if (rt.net.training.trainBiases) lines.push(`b^{${l}}_{${J}} \\leftarrow b - \\eta \\frac{\\partial C}{\\partial b} = ${tn(p.b[j] + o.learningRate * p.db[j], null)} - ${eta} \\cdot ${tn(p.db[j], { q: 'db', l, j })} = ${tr(p.b[j], { q: 'b', l, j })}`);
+      } else {
+        const st = t.optimizerStates(l).W;
+        const idx = j * k + q;
+        if ((o.type === 'adam' || o.type === 'adamw') && st.mean && st.square) {
+          const { c1, c2 } = adamBiasCorrections(o, st.step);
+          const mh = st.mean[idx] / c1;
+          const vh = st.square[idx] / c2;
+          lines.push(`\\hat m = \\frac{m}{1-\\beta_1^{${st.step}}} = ${tn(mh, null)}, \\quad \\hat v = \\frac{v}{1-\\beta_2^{${st.step}}} = ${tn(vh, null)}, \\quad \\eta \\frac{\\hat m}{\\sqrt{\\hat v}+\\epsilon} = ${tn((o.learningRate * mh) / (Math.sqrt(vh) + o.epsilon), null)}`);
+        } else if (st.momentum) lines.push(`v = ${tn(st.momentum[idx], null)}`);
+        else if (st.square) lines.push(`v = ${tn(st.square[idx], null)}`);
+        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow ${tr(w, { q: 'W', l, j, k: q })} \\quad (\\tfrac{\\partial C}{\\partial w} = ${tn(g, { q: 'dW', l, j, k: q })})`);
+      }
+      break;
+    }
+    default:
+      return null;
+  }
+  return lines.join(' \\\\ ');
+}
+
+// ------------------------------------------------------------------------------------------------
+// The snapshot
+// ------------------------------------------------------------------------------------------------
+
+const clampInt = (v: number, lo: number, hi: number): number => Math.max(lo, Math.min(hi, Math.floor(v)));
+
+function thin(batch: Float64Array, value: Float64Array, limit = HISTORY_POINTS): Series {
+  const n = value.length;
+  const x: number[] = [];
+  const y: Num[] = [];
+  if (n <= limit) {
+    for (let i = 0; i < n; i++) {
+      x.push(batch[i] + 1);
+      y.push(enc(value[i]));
+    }
+    return { x, y };
+  }
+  for (let s = 0; s < limit; s++) {
+    const i = Math.round((s * (n - 1)) / (limit - 1));
+    x.push(batch[i] + 1);
+    y.push(enc(value[i]));
+  }
+  return { x, y };
+}
+
+function row(buf: Float64Array, x: number, n: number): Num[] {
+  return encArray(buf, x * n, x * n + n);
+}
+
+function norm(...arrays: (Float64Array | null)[]): number {
+  let s = 0;
+  for (const a of arrays) if (a) for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+  return Math.sqrt(s);
+}
+
+function table(kind: TableView['kind'], name: string, values: Float64Array, rows: number, cols: number, j: number): TableView {
+  if (rows * cols <= TABLE_CELL_LIMIT) return { kind, title: `${name} (${rows} × ${cols})`, rows, cols, rowOffset: 0, values: encArray(values, 0, rows * cols) };
+  return { kind, title: `${name}, row ${j + 1} of ${rows} (${cols} values; the whole table has ${rows * cols})`, rows: 1, cols, rowOffset: j, values: encArray(values, j * cols, j * cols + cols) };
+}
+
+function tables(rt: DebugRuntime, sel: Selection): TableView[] {
+  const out: TableView[] = [];
+  const l = sel.layer;
+  if (l < 2 || !sel.tables.length) return out;
+  const i = l - 2;
+  const spec = rt.net.layers[i];
+  const p = rt.trainer.model.layers[i];
+  const n = spec.size;
+  const k = spec.inputSize;
+  const j = clampInt(sel.neuron, 0, n - 1);
+  const grad = rt.computed(l).grad;
+  const S = sup(l);
+  for (const kind of sel.tables) {
+    switch (kind) {
+      case 'W':
+        out.push(table('W', `W${S}`, p.W, n, k, j));
+        break;
+      case 'b':
+        out.push(table('b', `b${S}`, p.b, n, 1, j));
+        break;
+      case 'dW':
+        out.push(grad ? table('dW', `∂C/∂W${S}`, p.dW, n, k, j) : { kind: 'dW', title: `∂C/∂W${S}: not computed yet in this mini-batch (the gradient step computes it)`, rows: 0, cols: k, rowOffset: 0, values: [] });
+        break;
+      case 'db':
+        out.push(grad ? table('db', `∂C/∂b${S}`, p.db, n, 1, j) : { kind: 'db', title: `∂C/∂b${S}: not computed yet in this mini-batch`, rows: 0, cols: 1, rowOffset: 0, values: [] });
+        break;
+      case 'optimizer': {
+        const st = rt.trainer.optimizerStates(l).W;
+        if (st.momentum) out.push(table('momentum', `momentum buffer v of W${S} (after ${st.step} updates)`, st.momentum, n, k, j));
+        if (st.mean) out.push(table('m', `Adam m of W${S} (after ${st.step} updates)`, st.mean, n, k, j));
+        if (st.square) out.push(table('v', `${st.mean ? 'Adam v' : 'RMSprop v'} of W${S} (after ${st.step} updates)`, st.square, n, k, j));
+        if (!st.momentum && !st.mean && !st.square) out.push({ kind: 'optimizer', title: `${rt.net.optimizer.type} without momentum keeps no state`, rows: 0, cols: 0, rowOffset: 0, values: [] });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+function phases(rt: DebugRuntime): PhaseCell[] {
+  const t = rt.trainer;
+  const L = rt.L;
+  const loc = t.step > 0 ? t.locate(t.step) : null;
+  const current = loc && loc.micro ? loc.index : -1;
+  const atEpochEnd = t.step > 0 && loc !== null && !loc.micro;
+  const cells: PhaseCell[] = t.program.map((ms, idx) => {
+    const l = ms.pos >= 0 ? ms.pos + 2 : null;
+    let label: string;
+    switch (ms.phase) {
+      case 'forward':
+        label = `forward ${l}`;
+        break;
+      case 'loss':
+        label = 'loss';
+        break;
+      case 'delta':
+        label = `δ${sup(l!)} (${l === L ? 'BP1' : 'BP2'})`;
+        break;
+      case 'gradient':
+        label = `∂C/∂W${sup(l!)}, ∂C/∂b${sup(l!)}`;
+        break;
+      case 'update':
+        label = `update ${l}`;
+        break;
+      default:
+        label = ms.phase;
+    }
+    const state: PhaseCell['state'] = atEpochEnd || idx < current ? 'done' : idx === current ? 'current' : 'todo';
+    return { label, phase: ms.phase, layer: l, state };
+  });
+  cells.push({ label: 'epoch end', phase: 'epoch-end', layer: null, state: atEpochEnd ? 'current' : 'todo' });
+  return cells;
+}
+
+function health(rt: DebugRuntime, layers: LayerView[]): HealthBadge[] {
+  const t = rt.trainer;
+  const out: HealthBadge[] = [];
+  const e = rt.event;
+  const loss = rt.currentLoss();
+  if ((e && e.nonFinite) || (t.step > 0 && Number.isNaN(loss)) || loss === Infinity) {
+    const nf = e?.nonFinite;
+    out.push({
+      kind: 'nan',
+      severity: 'error',
+      title: nf ? `NaN or ∞ in ${nf.quantity}${nf.layer ? ` of layer ${nf.layer}` : ''}` : 'The loss is NaN or ∞',
+      detail: 'A value overflowed or became undefined, and it will spread to every weight at the next update. Usual causes: a learning rate that is too high (lower it), exploding gradients (clip them: training.clipNorm), log of 0 in cross-entropy, or NaN in the data.',
+      layer: nf?.layer ?? null,
+    });
+  }
+  for (const lv of layers) {
+    if (lv.l < 2) continue;
+    const g = rt.trainer.gradientNorms(lv.l);
+    const last = lv.gradNorm !== null ? (typeof lv.gradNorm === 'number' ? lv.gradNorm : NaN) : g.value.length ? g.value[g.value.length - 1] : NaN;
+    if (last > t.health.explodingNorm)
+      out.push({ kind: 'exploding', severity: 'warning', layer: lv.l, title: `Exploding gradient in layer ${lv.l}: ‖∇‖ = ${last.toPrecision(3)}`, detail: `The gradient norm is above ${t.health.explodingNorm}. Steps this large overshoot and can diverge. Remedies: a lower learning rate, gradient clipping (training.clipNorm), Xavier/He initialization, batch normalization.` });
+    else if (last < t.health.vanishingNorm && last >= 0)
+      out.push({ kind: 'vanishing', severity: 'warning', layer: lv.l, title: `Vanishing gradient in layer ${lv.l}: ‖∇‖ = ${last.toPrecision(3)}`, detail: `The gradient norm is below ${t.health.vanishingNorm}: this layer has almost stopped learning. Typical in deep sigmoid/tanh networks, whose σ′ ≤ 0.25 shrinks δ at every layer (BP2). Remedies: ReLU activations, He/Xavier initialization, batch normalization, residual connections.` });
+    if (lv.deadShare !== null && lv.deadShare >= 0.5)
+      out.push({ kind: 'dead-relu', severity: 'warning', layer: lv.l, title: `${Math.round(lv.deadShare * 100)}% of layer ${lv.l}'s ReLUs are dead in this mini-batch`, detail: 'A ReLU whose z ≤ 0 for every example passes no gradient (σ′ = 0), so its weights stop changing. Remedies: a lower learning rate, leaky ReLU, He initialization, a small positive bias.' });
+  }
+  if (t.rising)
+    out.push({ kind: 'rising-loss', severity: 'warning', layer: null, title: 'The loss is rising', detail: `The moving average of the mini-batch loss is more than ${t.health.risingFactor}× its best so far. Usual causes: a learning rate that is too high, or momentum that overshoots. Lower η, or step back to where it started rising.` });
+  return out;
+}
+
+/** Decision boundary caches: the grid's outputs only change when the parameters do. */
+const boundaryCache = new WeakMap<DebugRuntime, { key: number; view: BoundaryView }>();
+
+function paramChecksum(rt: DebugRuntime): number {
+  let s = 0;
+  for (const p of rt.trainer.model.layers) {
+    for (let i = 0; i < p.W.length; i++) s = (s * 31 + p.W[i] * (i + 1)) % 1e12;
+    for (let i = 0; i < p.b.length; i++) s = (s * 31 + p.b[i] * (i + 7)) % 1e12;
+  }
+  return s;
+}
+
+const BOUNDARY_GRID = 48;
+
+function boundary(rt: DebugRuntime): BoundaryView | null {
+  const net = rt.net;
+  const data = net.train;
+  if (net.inputSize !== 2 || data.count === 0) return null;
+  const K = net.layers.length;
+  const nOut = net.layers[K - 1].size;
+  // Only small networks: the grid is BOUNDARY_GRID² forward passes at each new set of parameters.
+  let weights = 0;
+  for (const s of net.layers) weights += s.size * s.inputSize;
+  if (weights > 20000) return null;
+  const key = paramChecksum(rt);
+  const cached = boundaryCache.get(rt);
+  if (cached && cached.key === key) return cached.view;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let r = 0; r < data.count; r++) {
+    const a = data.inputs[2 * r], b = data.inputs[2 * r + 1];
+    if (a < x0) x0 = a;
+    if (a > x1) x1 = a;
+    if (b < y0) y0 = b;
+    if (b > y1) y1 = b;
+  }
+  const px = Math.max(1e-6, (x1 - x0) * 0.1), py = Math.max(1e-6, (y1 - y0) * 0.1);
+  x0 -= px; x1 += px; y0 -= py; y1 += py;
+  const n = BOUNDARY_GRID;
+  const ws = rt.trainer.evaluationWorkspace();
+  const model = rt.trainer.model;
+  const values: number[] = new Array(n * n);
+  const opts: ForwardOptions = { training: false, seed: 0, batchNumber: 0 };
+  const out = ws.layers[K - 1].A;
+  for (let start = 0; start < n * n; start += ws.capacity) {
+    const m = Math.min(ws.capacity, n * n - start);
+    for (let c = 0; c < m; c++) {
+      const cell = start + c;
+      const gx = cell % n, gy = Math.floor(cell / n);
+      ws.X[2 * c] = x0 + ((gx + 0.5) / n) * (x1 - x0);
+      ws.X[2 * c + 1] = y1 - ((gy + 0.5) / n) * (y1 - y0);
+    }
+    ws.m = m;
+    forwardAll(model, ws, opts);
+    for (let c = 0; c < m; c++) {
+      if (nOut === 1) values[start + c] = Math.max(0, Math.min(1, out[c]));
+      else {
+        let best = 0;
+        for (let q = 1; q < nOut; q++) if (out[c * nOut + q] > out[c * nOut + best]) best = q;
+        values[start + c] = best;
+      }
+    }
+  }
+  const points: BoundaryView['points'] = [];
+  const stride = Math.max(1, Math.ceil(data.count / 500));
+  for (let r = 0; r < data.count; r += stride) {
+    let c = 0;
+    if (nOut === 1) c = data.targets[r] >= 0.5 ? 1 : 0;
+    else for (let q = 1; q < nOut; q++) if (data.targets[r * nOut + q] > data.targets[r * nOut + c]) c = q;
+    points.push({ x: data.inputs[2 * r], y: data.inputs[2 * r + 1], c });
+  }
+  const view: BoundaryView = { n, x0, x1, y0, y1, kind: nOut === 1 ? 'probability' : 'class', values: values.map((v) => (Number.isFinite(v) ? v : 0)), classes: Math.max(2, nOut), points };
+  boundaryCache.set(rt, { key, view });
+  return view;
+}
+
+function history(rt: DebugRuntime, sel: Selection): HistoryView {
+  const t = rt.trainer;
+  const l0 = t.losses;
+  const gradNorms: Record<string, Series> = {};
+  for (let l = 2; l <= rt.L; l++) {
+    const g = t.gradientNorms(l);
+    gradNorms[String(l)] = thin(g.batch, g.value);
+  }
+  const epochs = t.epochResults;
+  const epochTrain: Series = { x: epochs.map((e) => e.epoch), y: epochs.map((e) => enc(e.train.loss)) };
+  const hasVal = epochs.some((e) => e.validation !== null);
+  const epochValidation: Series | null = hasVal ? { x: epochs.map((e) => e.epoch), y: epochs.map((e) => enc(e.validation ? e.validation.loss : NaN)) } : null;
+  return { loss: thin(l0.batch, l0.value), epochTrain, epochValidation, gradNorms, weight: weightHistory(rt, sel) };
+}
+
+/**
+ * The selected weight's value and optimizer state at the end of each of the last mini-batches, read
+ * by exact replay (Trainer.goTo) and restored to the current step afterwards. Cached per weight and
+ * extended incrementally as training moves on.
+ */
+interface WeightTrace {
+  key: string;
+  batches: number[];
+  value: number[];
+  state: Record<string, number[]>;
+}
+const weightCache = new WeakMap<DebugRuntime, WeightTrace>();
+/** Mini-batches of weight history kept (and replayed at most per snapshot). */
+export const WEIGHT_HISTORY_BATCHES = 200;
+
+function weightHistory(rt: DebugRuntime, sel: Selection): HistoryView['weight'] {
+  if (sel.weight === null || sel.layer < 2) return null;
+  const t = rt.trainer;
+  const l = sel.layer;
+  const spec = rt.net.layers[l - 2];
+  const j = clampInt(sel.neuron, 0, spec.size - 1);
+  const q = clampInt(sel.weight, 0, spec.inputSize - 1);
+  const idx = j * spec.inputSize + q;
+  const label = `w${sup(l)}${sub(j + 1)}${sub(q + 1)}`;
+  const perBatch = t.program.length;
+  // Batches whose update has completed: the current one only once its last update ran.
+  const here = t.step;
+  const loc = here > 0 ? t.locate(here) : null;
+  const completed = loc ? (loc.micro && loc.index < perBatch - 1 ? loc.batchIndex : loc.batchIndex + 1) : 0;
+  const first = Math.max(0, completed - WEIGHT_HISTORY_BATCHES);
+  const key = `${l}:${idx}:${t.firstStep}`;
+  let trace = weightCache.get(rt);
+  if (!trace || trace.key !== key) trace = { key, batches: [], value: [], state: {} };
+  // Keep what is still valid (trace.batches holds 1-based batch numbers ≤ completed), then replay the missing ones.
+  while (trace.batches.length && trace.batches[trace.batches.length - 1] > completed) {
+    trace.batches.pop();
+    trace.value.pop();
+    for (const s of Object.values(trace.state)) s.pop();
+  }
+  const have = trace.batches.length ? trace.batches[trace.batches.length - 1] : first;
+  const from = Math.max(first, have);
+  if (from < completed) {
+    const endOfBatch = (b: number): number => {
+      // The step of batch b's last update: count steps through the epochs (each epoch ends with one epoch-end step).
+      const e = Math.floor(b / t.batchesPerEpoch);
+      return e * t.stepsPerEpoch + (b - e * t.batchesPerEpoch + 1) * perBatch;
+    };
+    if (endOfBatch(from) >= t.firstStep) {
+      if (from > have || !trace.batches.length) trace = { key, batches: [], value: [], state: {} };
+      for (let b = from; b < completed; b++) {
+        const s = endOfBatch(b);
+        if (s < t.firstStep) continue;
+        t.goTo(s);
+        const p = t.model.layers[l - 2];
+        const st = t.optimizerStates(l).W;
+        trace.batches.push(b + 1);
+        trace.value.push(p.W[idx]);
+        const o = rt.net.optimizer;
+        if (st.momentum) (trace.state['momentum v'] ??= []).push(st.momentum[idx]);
+        if (st.mean && st.square) {
+          const { c1, c2 } = adamBiasCorrections(o, st.step);
+          (trace.state['m̂'] ??= []).push(st.mean[idx] / c1);
+          (trace.state['v̂'] ??= []).push(st.square[idx] / c2);
+        } else if (st.square) (trace.state['v'] ??= []).push(st.square[idx]);
+      }
+      t.goTo(here);
+    }
+  }
+  // Drop what fell out of the window.
+  const keep = trace.batches.findIndex((b) => b > first);
+  const drop = keep < 0 ? trace.batches.length : keep;
+  if (drop > 0) {
+    trace.batches.splice(0, drop);
+    trace.value.splice(0, drop);
+    for (const s of Object.values(trace.state)) s.splice(0, drop);
+  }
+  weightCache.set(rt, trace);
+  const state: Record<string, Series> = {};
+  for (const [name, v] of Object.entries(trace.state)) state[name] = { x: [...trace.batches], y: v.map(enc) };
+  return { label, value: { x: [...trace.batches], y: trace.value.map(enc) }, state };
+}
+
+/** The panel's view of the session at its current step, through the user's selection (clamped to the network). */
+export function buildSnapshot(rt: DebugRuntime, selection: Selection, o: SnapshotOptions): Snapshot {
+  const t = rt.trainer;
+  const L = rt.L;
+  const pos = t.position;
+  const view = rt.stepper.view;
+  const rowsNow = rt.batchRows;
+  const sel: Selection = { ...selection, tables: [...selection.tables] };
+  sel.layer = clampInt(sel.layer, 1, L);
+  const selSize = sel.layer === 1 ? rt.net.inputSize : rt.net.layers[sel.layer - 2].size;
+  sel.neuron = clampInt(sel.neuron, 0, selSize - 1);
+  sel.example = clampInt(view.example ?? sel.example, 0, Math.max(0, rowsNow - 1));
+  if (sel.weight !== null) sel.weight = sel.layer < 2 ? null : clampInt(sel.weight, 0, rt.net.layers[sel.layer - 2].inputSize - 1);
+  const x = sel.example;
+
+  const layers: LayerView[] = [];
+  layers.push({ l: 1, size: rt.net.inputSize, activation: 'input', computed: { z: rowsNow > 0, delta: false, grad: false }, z: null, a: rowsNow > 0 ? row(t.ws.X, x, rt.net.inputSize) : null, delta: null, b: null, gradNorm: null, deadShare: null, edges: null });
+  for (let l = 2; l <= L; l++) {
+    const i = l - 2;
+    const spec = rt.net.layers[i];
+    const p = t.model.layers[i];
+    const buf = t.ws.layers[i];
+    const n = spec.size;
+    const c = rt.computed(l);
+    const small = n * spec.inputSize <= EDGE_LIMIT;
+    const edges = !small ? null : sel.edges === 'dW' ? (c.grad ? encArray(p.dW) : null) : encArray(p.W);
+    const relu = spec.activation === 'relu' || spec.activation === 'leaky-relu';
+    layers.push({
+      l,
+      size: n,
+      activation: spec.activation,
+      computed: c,
+      z: c.z ? row(buf.Z, x, n) : null,
+      a: c.z ? row(buf.A, x, n) : null,
+      delta: c.delta ? row(buf.D, x, n) : null,
+      b: encArray(p.b),
+      gradNorm: c.grad ? enc(norm(p.dW, p.db, p.dGamma, p.dBeta)) : null,
+      deadShare: relu && c.z ? deadShareOf(buf.Y, t.ws.m, n) : null,
+      edges,
+    });
+  }
+
+  // The equation: of the step's layer, for the neuron being stepped through, else the selected one.
+  const phase = t.finished && pos.phase === 'epoch-end' && pos.epoch >= t.epochs ? 'epoch-end' : pos.phase;
+  const stepLayer = pos.phase === 'loss' ? L : pos.layer;
+  const g = generalForm(rt, phase, pos.layer);
+  let subject = '';
+  let tex: string | null = null;
+  let text: string[] = [];
+  if (stepLayer !== null && (phase === 'forward' || phase === 'loss' || phase === 'delta' || phase === 'gradient' || phase === 'update')) {
+    const n = rt.net.layers[stepLayer - 2].size;
+    const j = view.neuron ?? (sel.layer === stepLayer ? sel.neuron : 0);
+    const jj = clampInt(j, 0, n - 1);
+    const kSel = sel.layer === stepLayer && sel.weight !== null ? sel.weight : 0;
+    tex = substituted(rt, phase, stepLayer, jj, x, kSel);
+    const ex = explainNeuron(rt, jj, x);
+    if (ex) {
+      subject = ex.title;
+      text = ex.lines;
+    }
+  }
+
+  const position: Position = {
+    step: pos.step,
+    totalSteps: t.totalSteps,
+    epoch: pos.epoch,
+    epochs: t.epochs,
+    batch: pos.batch,
+    batches: t.batchesPerEpoch,
+    examples: rowsNow,
+    rows: rowsNow > 0 ? Array.from(t.examples.subarray(0, Math.min(16, rowsNow)), (r) => r + 1) : [],
+    phase: t.finished && t.step === t.totalSteps ? 'end' : pos.phase,
+    layer: stepLayer,
+    neuron: view.neuron,
+    example: view.example,
+    loss: enc(rt.currentLoss()),
+    optimizer: rt.net.optimizer.type,
+    learningRate: rt.net.optimizer.learningRate,
+    reason: o.reason,
+    canStepBack: t.step > t.firstStep,
+  };
+  return {
+    name: o.name,
+    position,
+    layers,
+    selection: sel,
+    equation: { title: g.title, rule: g.rule, general: g.general, substituted: tex, subject, text },
+    phases: phases(rt),
+    tables: tables(rt, sel),
+    history: history(rt, sel),
+    health: health(rt, layers),
+    boundary: boundary(rt),
+    granularity: (['neuron', 'example', 'layer', 'phase', 'batch', 'epoch'] as const).includes(rt.granularity as PanelGranularity) ? (rt.granularity as PanelGranularity) : 'layer',
+    loss: rt.net.loss,
+  };
+}
+
+/**
+ * "Check this gradient": backpropagation's ∂C/∂w^l_jk (or ∂C/∂b^l_j when `weight` is null) against
+ * central finite differences of the current mini-batch's mean cost, on a copy of the model (the paused
+ * session is not disturbed). Throws a message when no mini-batch is loaded.
+ */
+export function checkGradient(rt: DebugRuntime, layer: number, neuron: number, weight: number | null, epsilon = 1e-6): GradientCheckResult {
+  const t = rt.trainer;
+  if (layer < 2 || layer > rt.L) throw new Error(`layer ${layer} has no weights: choose a layer from 2 to ${rt.L}`);
+  const spec = rt.net.layers[layer - 2];
+  if (neuron < 0 || neuron >= spec.size) throw new Error(`layer ${layer} has neurons 1…${spec.size}`);
+  if (weight !== null && (weight < 0 || weight >= spec.inputSize)) throw new Error(`neuron ${neuron + 1} of layer ${layer} has inputs 1…${spec.inputSize}`);
+  if (rt.batchRows === 0) throw new Error('No mini-batch is loaded at this step: step forward into a mini-batch first.');
+  const loc = t.locate(t.step);
+  const ref = weight === null ? { layer, kind: 'b' as const, index: neuron } : { layer, kind: 'W' as const, index: neuron * spec.inputSize + weight };
+  const r = gradientCheck(t.model, { X: t.ws.X, T: t.ws.T, m: t.ws.m, seed: rt.net.seed, batchNumber: loc.batchIndex }, [ref], epsilon).entries[0];
+  const label = weight === null ? `∂C/∂b${sup(layer)}${sub(neuron + 1)}` : `∂C/∂w${sup(layer)}${sub(neuron + 1)}${sub(weight + 1)}`;
+  const verdict = r.relError < 1e-7 ? 'pass' : r.relError < 1e-4 ? 'warn' : 'fail';
+  return { label, analytic: enc(r.analytic), numeric: enc(r.numeric), relError: enc(r.relError), epsilon, verdict };
+}
