@@ -66,6 +66,21 @@ export class BackpropDebugSession extends DebugSession {
     this.configured = new Promise((resolve) => (this.markConfigured = resolve));
   }
 
+  /** The session's runtime once launched (the stepper panel reads its state from here: one engine per session). */
+  get currentRuntime(): DebugRuntime | null {
+    return this.runtime;
+  }
+
+  /** Why the session last stopped ('entry', 'step', 'breakpoint', …), or '' before the first stop. */
+  get lastStopReason(): string {
+    return this.lastStop?.reason ?? '';
+  }
+
+  /** Is a step or run in progress? */
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
   // ------------------------------------------------------------------------------------------
   // Lifecycle
   // ------------------------------------------------------------------------------------------

@@ -10,10 +10,16 @@ import { BackpropConfigurationProvider, BackpropDynamicConfigurationProvider, DE
 import { NetworkDiagnostics } from './diagnostics';
 import { workspaceAdapterHost } from './host';
 import { LayerHoverProvider, NETWORK_SELECTOR } from './hover';
+import { SHOW_PANEL_COMMAND, StepperPanel } from './panel';
 
 class InlineAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
-  createDebugAdapterDescriptor(): vscode.DebugAdapterDescriptor {
-    return new vscode.DebugAdapterInlineImplementation(new BackpropDebugSession(workspaceAdapterHost));
+  constructor(private readonly panel: StepperPanel) {}
+
+  createDebugAdapterDescriptor(session: vscode.DebugSession): vscode.DebugAdapterDescriptor {
+    const adapter = new BackpropDebugSession(workspaceAdapterHost);
+    // The panel reads the state of this very session (no second engine).
+    this.panel.register(session, adapter);
+    return new vscode.DebugAdapterInlineImplementation(adapter);
   }
 }
 
@@ -23,6 +29,8 @@ declare const __backpropLoadStart: number | undefined;
 /** What the extension exports: its own activation cost, for the benchmark and the integration tests. */
 export interface BackpropExtensionApi {
   activation: { loadMs: number; activateMs: number };
+  /** The stepper panel (tests and the latency benchmark watch what it paints). */
+  panel: StepperPanel;
 }
 
 const clock = (): number => (globalThis.performance ? globalThis.performance.now() : Date.now());
@@ -30,9 +38,12 @@ const clock = (): number => (globalThis.performance ? globalThis.performance.now
 export function activate(context: vscode.ExtensionContext): BackpropExtensionApi {
   const activateStart = clock();
   const diagnostics = new NetworkDiagnostics();
+  const panel = new StepperPanel(context.extensionUri);
   context.subscriptions.push(
     diagnostics,
-    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new InlineAdapterFactory()),
+    panel,
+    vscode.commands.registerCommand(SHOW_PANEL_COMMAND, () => panel.show()),
+    vscode.debug.registerDebugAdapterDescriptorFactory(DEBUG_TYPE, new InlineAdapterFactory(panel)),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, new BackpropConfigurationProvider(diagnostics)),
     vscode.debug.registerDebugConfigurationProvider(
       DEBUG_TYPE,
@@ -44,7 +55,7 @@ export function activate(context: vscode.ExtensionContext): BackpropExtensionApi
   );
   const loadStart = typeof __backpropLoadStart === 'number' ? __backpropLoadStart : activateStart;
   const end = clock();
-  return { activation: { loadMs: activateStart - loadStart, activateMs: end - activateStart } };
+  return { activation: { loadMs: activateStart - loadStart, activateMs: end - activateStart }, panel };
 }
 
 export function deactivate(): void {

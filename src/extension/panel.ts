@@ -1,0 +1,360 @@
+/**
+ * The stepper panel's host: one webview panel beside the network file, a view onto the active
+ * `backprop` debug session (never a second engine). It follows the session's stops through a debug
+ * adapter tracker, reads the state from the session's runtime (the adapter runs inline, in this
+ * extension host) through `buildSnapshot`, and turns the panel's buttons into the debug toolbar's
+ * own commands, so the panel, F10 and the toolbar always agree.
+ *
+ * Messages both ways are typed and validated (src/shared/protocol.ts); the page has a nonce CSP and
+ * may load only the extension's dist/webview files (src/shared/panelHtml.ts).
+ */
+import * as vscode from 'vscode';
+import type { BackpropDebugSession } from '../debug/adapter';
+import { buildSnapshot, checkGradient } from '../debug/panel';
+import type { StepGranularity } from '../engine';
+import { makeNonce, panelHtml } from '../shared/panelHtml';
+import { DEFAULT_SELECTION, parseFromWebview, parseSelection, type FromWebview, type PanelAction, type PanelGranularity, type Selection, type ToWebview } from '../shared/protocol';
+import { DEBUG_TYPE } from './debugConfig';
+import { baseName } from './pure';
+
+export const PANEL_VIEW_TYPE = 'backprop.stepper';
+export const SHOW_PANEL_COMMAND = 'backprop.showPanel';
+
+/** What the webview reported after putting a snapshot on screen (for tests and the latency benchmark). */
+export interface PaintReport {
+  seq: number;
+  /** performance.timeOrigin + performance.now() in the webview when painted; sentAt the same clock in the host when sent. */
+  at: number;
+  sentAt: number;
+  equation: string;
+  summary: string;
+}
+
+const ACTION_COMMANDS: Record<PanelAction, string> = {
+  step: 'workbench.action.debug.stepOver',
+  stepInto: 'workbench.action.debug.stepInto',
+  stepOut: 'workbench.action.debug.stepOut',
+  stepBack: 'workbench.action.debug.stepBack',
+  reverseContinue: 'workbench.action.debug.reverseContinue',
+  continue: 'workbench.action.debug.continue',
+  pause: 'workbench.action.debug.pause',
+  restart: 'workbench.action.debug.restart',
+};
+
+/** The same actions as DAP requests, for a session that is not the focused one. */
+const ACTION_REQUESTS: Record<PanelAction, string> = {
+  step: 'next',
+  stepInto: 'stepIn',
+  stepOut: 'stepOut',
+  stepBack: 'stepBack',
+  reverseContinue: 'reverseContinue',
+  continue: 'continue',
+  pause: 'pause',
+  restart: 'restart',
+};
+
+const now = (): number => (globalThis.performance ? globalThis.performance.timeOrigin + globalThis.performance.now() : Date.now());
+
+/** If the webview does not report a paint within this time, the next snapshot is sent anyway. */
+const PAINT_TIMEOUT_MS = 500;
+
+export class StepperPanel implements vscode.Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private ready = false;
+  private seq = 0;
+  private selection: Selection = { ...DEFAULT_SELECTION };
+  /** Adapters by VS Code session id (the inline adapter factory registers them). */
+  private readonly adapters = new Map<string, BackpropDebugSession>();
+  private session: vscode.DebugSession | undefined;
+  private running = false;
+  /** A snapshot is on its way and not painted yet; another stop meanwhile sets `dirty`. */
+  private inFlight: { seq: number; sentAt: number } | undefined;
+  private dirty = false;
+  private inFlightTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly paintListeners = new Set<(r: PaintReport) => void>();
+  private lastPaint: PaintReport | undefined;
+  private readonly sentAt = new Map<number, number>();
+
+  constructor(private readonly extensionUri: vscode.Uri) {
+    this.disposables.push(
+      vscode.debug.registerDebugAdapterTrackerFactory(DEBUG_TYPE, {
+        createDebugAdapterTracker: (session) => ({
+          onWillReceiveMessage: (m: { type?: string; command?: string }) => {
+            if (m.type === 'request' && (m.command === 'continue' || m.command === 'reverseContinue')) this.onRunning(session);
+          },
+          onDidSendMessage: (m: { type?: string; event?: string }) => {
+            if (m.type !== 'event') return;
+            if (m.event === 'stopped') this.onStopped(session);
+            else if (m.event === 'invalidated') this.onStopped(session);
+          },
+        }),
+      }),
+      vscode.debug.onDidStartDebugSession((s) => {
+        if (s.type !== DEBUG_TYPE || s.configuration.noDebug) return;
+        this.session = s;
+        const auto = vscode.workspace.getConfiguration('backprop').get<boolean>('panel.openOnDebug', true);
+        if (auto) this.show(true);
+      }),
+      vscode.debug.onDidTerminateDebugSession((s) => {
+        this.adapters.delete(s.id);
+        if (this.session?.id === s.id) {
+          this.session = undefined;
+          this.running = false;
+          this.postIdle();
+        }
+      }),
+      vscode.debug.onDidChangeActiveDebugSession((s) => {
+        if (s && s.type === DEBUG_TYPE && this.adapters.has(s.id)) {
+          this.session = s;
+          this.refresh();
+        }
+      }),
+      vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, {
+        deserializeWebviewPanel: async (panel: vscode.WebviewPanel, state: unknown) => {
+          const saved = state && typeof state === 'object' ? parseSelection((state as { selection?: unknown }).selection) : undefined;
+          if (saved?.ok) this.selection = saved.value;
+          this.attach(panel);
+        },
+      }),
+    );
+  }
+
+  /** Called by the adapter factory for every `backprop` session. */
+  register(session: vscode.DebugSession, adapter: BackpropDebugSession): void {
+    this.adapters.set(session.id, adapter);
+    if (!this.session || this.session.id === session.id) this.session = session;
+  }
+
+  /** Open (or reveal) the panel beside the editor. */
+  show(preserveFocus = false): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(PANEL_VIEW_TYPE, vscode.l10n.t('Backprop Stepper'), { viewColumn: vscode.ViewColumn.Beside, preserveFocus }, this.webviewOptions());
+    this.attach(panel);
+  }
+
+  private webviewOptions(): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+    return {
+      enableScripts: true,
+      enableCommandUris: false,
+      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview')],
+      retainContextWhenHidden: false,
+    };
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel?.dispose();
+    this.panel = panel;
+    this.ready = false;
+    this.inFlight = undefined;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, 'media', 'icon.svg');
+    panel.webview.options = this.webviewOptions();
+    const asset = (f: string): string => panel.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview', f)).toString();
+    panel.webview.html = panelHtml({ cspSource: panel.webview.cspSource, nonce: makeNonce(), scriptUri: asset('main.js'), styleUri: asset('main.css') });
+    const subs: vscode.Disposable[] = [
+      panel.webview.onDidReceiveMessage((m: unknown) => this.receive(panel, m)),
+      panel.onDidChangeViewState(() => {
+        if (panel.visible && this.ready) this.refresh();
+      }),
+    ];
+    panel.onDidDispose(() => {
+      subs.forEach((d) => d.dispose());
+      if (this.panel === panel) {
+        this.panel = undefined;
+        this.ready = false;
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Following the session
+  // ------------------------------------------------------------------------------------------
+
+  private adapter(): BackpropDebugSession | undefined {
+    return this.session ? this.adapters.get(this.session.id) : undefined;
+  }
+
+  private onStopped(session: vscode.DebugSession): void {
+    if (!this.adapters.has(session.id)) return;
+    this.session = session;
+    this.running = false;
+    this.refresh();
+  }
+
+  private onRunning(session: vscode.DebugSession): void {
+    if (this.session?.id !== session.id) return;
+    this.running = true;
+    this.post({ type: 'running', seq: ++this.seq });
+  }
+
+  /** Send the current state now, or as soon as the previous snapshot is painted. */
+  refresh(): void {
+    if (!this.panel || !this.ready || !this.panel.visible) return;
+    if (this.inFlight) {
+      this.dirty = true;
+      return;
+    }
+    this.sendSnapshot();
+  }
+
+  private sendSnapshot(): void {
+    const adapter = this.adapter();
+    const rt = adapter?.currentRuntime;
+    if (!this.session || !adapter || !rt) return this.postIdle();
+    if (this.running) return;
+    let msg: ToWebview;
+    const seq = ++this.seq;
+    const sentAt = now();
+    try {
+      const snapshot = buildSnapshot(rt, this.selection, { name: baseName(rt.fileName), reason: adapter.lastStopReason || 'entry', granularity: panelGranularity(rt.granularity) });
+      this.selection = snapshot.selection;
+      msg = { type: 'snapshot', seq, snapshot, sentAt };
+    } catch (e) {
+      msg = { type: 'idle', seq, message: vscode.l10n.t('The panel could not read this step: {0}', e instanceof Error ? e.message : String(e)) };
+    }
+    this.inFlight = { seq, sentAt };
+    this.sentAt.set(seq, sentAt);
+    clearTimeout(this.inFlightTimer);
+    this.inFlightTimer = setTimeout(() => this.painted(seq), PAINT_TIMEOUT_MS);
+    this.post(msg);
+  }
+
+  private painted(seq: number): void {
+    if (!this.inFlight || this.inFlight.seq > seq) return;
+    this.inFlight = undefined;
+    clearTimeout(this.inFlightTimer);
+    if (this.dirty) {
+      this.dirty = false;
+      this.sendSnapshot();
+    }
+  }
+
+  private postIdle(): void {
+    this.post({ type: 'idle', seq: ++this.seq, message: vscode.l10n.t('No Backprop debug session. Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network”).') });
+  }
+
+  private post(msg: ToWebview): void {
+    if (this.panel && this.ready) void this.panel.webview.postMessage(msg);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // From the webview
+  // ------------------------------------------------------------------------------------------
+
+  private receive(panel: vscode.WebviewPanel, raw: unknown): void {
+    if (panel !== this.panel) return;
+    const parsed = parseFromWebview(raw);
+    if (!parsed.ok) {
+      console.warn(`Backprop Stepper panel: dropped a malformed message (${parsed.error})`);
+      return;
+    }
+    const m: FromWebview = parsed.value;
+    switch (m.type) {
+      case 'ready':
+        this.ready = true;
+        this.inFlight = undefined;
+        this.dirty = false;
+        if (this.running) this.post({ type: 'running', seq: ++this.seq });
+        else this.sendSnapshot();
+        return;
+      case 'select':
+        this.selection = m.selection;
+        this.refresh();
+        return;
+      case 'granularity': {
+        const rt = this.adapter()?.currentRuntime;
+        if (rt) rt.granularity = m.granularity as StepGranularity;
+        this.refresh();
+        return;
+      }
+      case 'action':
+        void this.act(m.action);
+        return;
+      case 'request':
+        this.answer(m.id, m.request.layer, m.request.neuron, m.request.weight);
+        return;
+      case 'painted': {
+        const sentAt = this.sentAt.get(m.seq) ?? NaN;
+        this.sentAt.delete(m.seq);
+        for (const k of this.sentAt.keys()) if (k < m.seq) this.sentAt.delete(k);
+        const report: PaintReport = { seq: m.seq, at: m.at, sentAt, equation: m.equation, summary: m.summary };
+        this.lastPaint = report;
+        for (const f of this.paintListeners) f(report);
+        this.painted(m.seq);
+        return;
+      }
+      case 'error':
+        console.warn(`Backprop Stepper panel: ${m.message}`);
+        return;
+    }
+  }
+
+  private async act(action: PanelAction): Promise<void> {
+    const session = this.session;
+    if (!session) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('Start a Backprop debug session first (F5 on a *.backprop.json file).'));
+      return;
+    }
+    if (vscode.debug.activeDebugSession?.id === session.id) {
+      await vscode.commands.executeCommand(ACTION_COMMANDS[action]);
+      return;
+    }
+    try {
+      await session.customRequest(ACTION_REQUESTS[action], action === 'restart' ? {} : { threadId: 1 });
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Backprop Stepper: {0} failed: {1}', action, e instanceof Error ? e.message : String(e)));
+    }
+  }
+
+  private answer(id: number, layer: number, neuron: number, weight: number | null): void {
+    const rt = this.adapter()?.currentRuntime;
+    if (!rt) return this.post({ type: 'response', id, ok: false, error: vscode.l10n.t('No Backprop debug session is paused.') });
+    try {
+      this.post({ type: 'response', id, ok: true, result: checkGradient(rt, layer, neuron, weight) });
+    } catch (e) {
+      this.post({ type: 'response', id, ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // For tests and the benchmark (exported through the extension's API)
+  // ------------------------------------------------------------------------------------------
+
+  get isOpen(): boolean {
+    return !!this.panel;
+  }
+
+  get lastPainted(): PaintReport | undefined {
+    return this.lastPaint;
+  }
+
+  onDidPaint(f: (r: PaintReport) => void): vscode.Disposable {
+    this.paintListeners.add(f);
+    return new vscode.Disposable(() => this.paintListeners.delete(f));
+  }
+
+  /** Change the selection as a click in the panel would. */
+  select(selection: Partial<Selection>): void {
+    const s = parseSelection({ ...this.selection, ...selection });
+    if (!s.ok) throw new Error(s.error);
+    this.selection = s.value;
+    this.refresh();
+  }
+
+  close(): void {
+    this.panel?.dispose();
+  }
+
+  dispose(): void {
+    clearTimeout(this.inFlightTimer);
+    this.panel?.dispose();
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
+
+function panelGranularity(g: StepGranularity): PanelGranularity {
+  return g === 'end' ? 'epoch' : g;
+}
