@@ -34,3 +34,11 @@ for (const r of results) {
     `| ${r.host} | ${f(r.activation.loadMs)} + ${f(r.activation.activateMs)} | ${r.launchMs.toFixed(0)} | ${f(r.stepOver.median)} / ${f(r.stepOver.p95)} / ${f(r.stepOver.max)} | ${f(r.stepIn.median)} / ${f(r.stepIn.p95)} | ${f(r.stepBack.median)} / ${f(r.stepBack.p95)} |`,
   );
 }
+console.log('');
+console.log('Stepper panel, same network: from the `stopped` event in the extension host to the webview reporting the step painted (target p95 ≤ 16 ms), and the part of it spent building the snapshot.');
+console.log('');
+console.log('| host | stop → painted median / p95 / max (ms) | snapshot build median / p95 (ms) |');
+console.log('|---|---:|---:|');
+for (const r of results) {
+  console.log(`| ${r.host} | ${f(r.panelStopToPainted.median)} / ${f(r.panelStopToPainted.p95)} / ${f(r.panelStopToPainted.max)} | ${f(r.panelSnapshotBuild.median)} / ${f(r.panelSnapshotBuild.p95)} |`);
+}

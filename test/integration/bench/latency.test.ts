@@ -2,7 +2,10 @@
 //  - activation: the extension's own load + activate time (it reports them as its exports);
 //  - step latency: from a DAP request sent through VS Code (`session.customRequest`) to the `stopped`
 //    event seen by a debug adapter tracker, on an mnist-shaped network (784-128-10, batch 64, 1,024
-//    synthetic examples written as CSV into the workspace).
+//    synthetic examples written as CSV into the workspace);
+//  - panel latency: from that `stopped` event in the extension host to the stepper panel's webview
+//    reporting the step painted (after its DOM update and the next animation frame), on the same clock
+//    (performance.timeOrigin + performance.now() on both sides); and how much of it is building the snapshot.
 // Results are printed as one `BENCH {json}` line per host, which bench/vscode.mjs collects.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -38,11 +41,17 @@ suite(`latency (${host} extension host)`, () => {
 
     let stops = 0;
     let stoppedAt = 0;
+    let stoppedEpoch = 0;
+    interface Paint { seq: number; at: number; sentAt: number; summary: string }
+    const panel = (ext.exports as { panel: { onDidPaint(f: (r: Paint) => void): vscode.Disposable; lastPainted?: Paint; isOpen: boolean } }).panel;
+    const paints: Paint[] = [];
+    const paintSub = panel.onDidPaint((r) => paints.push(r));
     const tracker = vscode.debug.registerDebugAdapterTrackerFactory('backprop', {
       createDebugAdapterTracker: () => ({
         onDidSendMessage: (m: { type?: string; event?: string }) => {
           if (m.type === 'event' && m.event === 'stopped') {
             stoppedAt = now();
+            stoppedEpoch = performance.timeOrigin + performance.now();
             stops++;
           }
         },
@@ -67,10 +76,24 @@ suite(`latency (${host} extension host)`, () => {
       for (let i = 0; i < 150; i++) over.push(await time('next'));
       for (let i = 0; i < 30; i++) into.push(await time('stepIn'));
       for (let i = 0; i < 30; i++) back.push(await time('stepBack'));
+      // The panel: step, then wait for the webview to report the step painted.
+      await waitFor(() => panel.isOpen && paints.length > 0, 30_000, 'the panel painting the session');
+      const toPaint: number[] = [];
+      const build: number[] = [];
+      for (let i = 0; i < 120; i++) {
+        const before = paints.length;
+        const stopsBefore = stops;
+        await session.customRequest('next', { threadId: 1 });
+        await waitFor(() => stops > stopsBefore && paints.slice(before).some((p) => p.sentAt >= stoppedEpoch - 0.5), 30_000, 'the step painted');
+        const p = paints.slice(before).find((q) => q.sentAt >= stoppedEpoch - 0.5)!;
+        toPaint.push(p.at - stoppedEpoch);
+        build.push(p.sentAt - stoppedEpoch);
+      }
+      paintSub.dispose();
       const position = (await session.customRequest('backprop/position')) as { step: number };
       assert.ok(position.step > 100, `stepped: ${JSON.stringify(position)}`);
       const stat = (a: number[]) => ({ n: a.length, median: quantile(a, 0.5), p95: quantile(a, 0.95), max: Math.max(...a) });
-      console.log('BENCH ' + JSON.stringify({ host, activation, launchMs, stepOver: stat(over), stepIn: stat(into), stepBack: stat(back) }));
+      console.log('BENCH ' + JSON.stringify({ host, activation, launchMs, stepOver: stat(over), stepIn: stat(into), stepBack: stat(back), panelStopToPainted: stat(toPaint), panelSnapshotBuild: stat(build) }));
       await vscode.debug.stopDebugging(session);
     } finally {
       tracker.dispose();
