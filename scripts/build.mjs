@@ -2,6 +2,7 @@
 // Usage: node scripts/build.mjs [--watch] [--minify]
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,19 @@ const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
 
 const LOAD_MARK = 'var __backpropLoadStart = globalThis.performance ? globalThis.performance.now() : Date.now();';
+
+/** KaTeX's stylesheet with woff2 fonts only (every webview engine reads woff2), so no woff/ttf is copied. */
+function katexWoff2Only() {
+  return {
+    name: 'katex-woff2-only',
+    setup(build) {
+      build.onLoad({ filter: /katex[\\/]dist[\\/]katex\.css$/ }, async (args) => {
+        const css = await readFile(args.path, 'utf8');
+        return { contents: css.replace(/,\s*url\([^)]*\.woff\) format\("woff"\)|,\s*url\([^)]*\.ttf\) format\("truetype"\)/g, ''), loader: 'css', resolveDir: dirname(args.path) };
+      });
+    },
+  };
+}
 
 /** @type {esbuild.BuildOptions[]} */
 const bundles = [
@@ -34,7 +48,16 @@ const bundles = [
     define: { global: 'globalThis' },
   },
   { entryPoints: ['src/debug/standalone.ts'], outfile: 'dist/debugAdapter.js', platform: 'node', format: 'cjs' },
-  { entryPoints: ['webview/main.ts'], outfile: 'dist/webview/main.js', platform: 'browser', format: 'iife' },
+  // The panel: main.js, main.css (its styles + KaTeX's) and KaTeX's woff2 fonts under dist/webview/fonts/.
+  {
+    entryPoints: ['webview/main.ts'],
+    outfile: 'dist/webview/main.js',
+    platform: 'browser',
+    format: 'iife',
+    loader: { '.woff2': 'file' },
+    assetNames: 'fonts/[name]-[hash]',
+    plugins: [katexWoff2Only()],
+  },
 ].filter((b) => existsSync(join(root, b.entryPoints[0])));
 
 // Prefer packages' ES module builds (jsonc-parser's UMD build cannot be bundled).

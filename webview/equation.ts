@@ -1,0 +1,79 @@
+// The equation of the current step, typeset with KaTeX: the general form and the selected neuron's
+// equation with its real numbers. Numbers arrive wrapped in \htmlData{ref=<refKey>}{…}, which KaTeX
+// turns into data-ref attributes; pointing at one (hover or keyboard focus) highlights where it came
+// from. katex.render builds DOM nodes (CSSOM styles): safe under the panel's CSP, unlike
+// renderToString + innerHTML.
+import katex from 'katex';
+import { parseRefKey, type EquationView } from '../src/shared/protocol';
+import { h, setText } from './dom';
+
+const OPTIONS: katex.KatexOptions = {
+  trust: (ctx) => ctx.command === '\\htmlData',
+  strict: 'ignore',
+  throwOnError: false,
+  output: 'html',
+  displayMode: true,
+};
+
+const DESCRIBE: Record<string, string> = {
+  a: 'activation a',
+  z: 'weighted input z',
+  delta: 'error δ',
+  sigmaPrime: 'σ′(z)',
+  y: 'target y',
+  W: 'weight w',
+  b: 'bias b',
+  dW: '∂C/∂w',
+  db: '∂C/∂b',
+  cost: 'cost C',
+};
+
+export class EquationPane {
+  readonly el: HTMLElement;
+  private readonly title = h('h2', { class: 'eq-title', id: 'eq-title' });
+  private readonly rule = h('vscode-badge', { class: 'eq-rule', variant: 'counter' });
+  private readonly general = h('div', { class: 'eq-general', 'aria-hidden': 'true' });
+  private readonly subject = h('p', { class: 'eq-subject' });
+  private readonly substituted = h('div', { class: 'eq-substituted' });
+  /** The plain text of the equation: read by screen readers when it changes, and selectable for copy. */
+  private readonly text = h('pre', { class: 'eq-text', 'aria-live': 'polite', 'aria-label': 'Equation as text' });
+  private lastGeneral = '';
+  private lastSubstituted: string | null = '';
+
+  constructor() {
+    this.el = h('section', { class: 'card equation', 'aria-labelledby': 'eq-title' }, h('div', { class: 'eq-head' }, this.title, this.rule), this.general, this.subject, this.substituted, this.text);
+  }
+
+  update(eq: EquationView): void {
+    setText(this.title, eq.title);
+    setText(this.rule, eq.rule);
+    this.rule.hidden = eq.rule === '';
+    if (eq.general !== this.lastGeneral) {
+      this.lastGeneral = eq.general;
+      katex.render(eq.general, this.general, OPTIONS);
+    }
+    setText(this.subject, eq.substituted === null ? '' : eq.subject);
+    if (eq.substituted !== this.lastSubstituted) {
+      this.lastSubstituted = eq.substituted;
+      if (eq.substituted === null) this.substituted.replaceChildren();
+      else {
+        katex.render(eq.substituted, this.substituted, OPTIONS);
+        for (const el of this.substituted.querySelectorAll<HTMLElement>('[data-ref]')) {
+          const ref = parseRefKey(el.dataset.ref ?? '');
+          el.tabIndex = 0;
+          el.classList.add('eq-num');
+          el.setAttribute('role', 'button');
+          el.setAttribute('aria-label', `${el.textContent ?? ''}: ${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}. Highlights where it comes from.`);
+        }
+      }
+    }
+    this.substituted.hidden = eq.substituted === null;
+    setText(this.text, eq.text.join('\n'));
+  }
+}
+
+export function describe(q: string, l: number, j: number, k?: number): string {
+  const what = DESCRIBE[q] ?? q;
+  if (q === 'cost') return 'the cost C';
+  return k === undefined ? `${what} of neuron ${j + 1} in layer ${l}` : `${what} from neuron ${k + 1} of layer ${l - 1} to neuron ${j + 1} of layer ${l}`;
+}

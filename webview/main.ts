@@ -1,0 +1,586 @@
+// The stepper panel's webview: receives the host's snapshots (checked with parseToWebview), draws the
+// position, the phase strip, the equation, the network, the tables and the plots, and posts the user's
+// selections and debug actions back. Keyboard shortcuts: webview/keys.ts (and README.md here).
+import '@vscode-elements/elements/dist/vscode-button/index.js';
+import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import '@vscode-elements/elements/dist/vscode-single-select/index.js';
+import '@vscode-elements/elements/dist/vscode-option/index.js';
+import 'katex/dist/katex.css';
+import './styles.css';
+import {
+  DEFAULT_SELECTION,
+  PROTOCOL_VERSION,
+  TABLE_KINDS,
+  PANEL_GRANULARITIES,
+  dec,
+  parseRefKey,
+  parseSelection,
+  type FromWebview,
+  type GradientCheckResult,
+  type NeuronQuantity,
+  type PanelAction,
+  type PanelGranularity,
+  type Selection,
+  type Snapshot,
+  type TableKind,
+  type ToWebview,
+  parseToWebview,
+} from '../src/shared/protocol';
+import { readTheme } from './colors';
+import { Diagram } from './diagram';
+import { h, setAttr, setText, toggleClass } from './dom';
+import { EquationPane } from './equation';
+import { fmt, fmtNum, sub, sup } from './format';
+import { SHORTCUTS, commandFor, shortcutFor, type Command } from './keys';
+import { BoundaryPlot, LinePlot, type PlotSeries } from './plots';
+import { ChangeTracker, LayerTables, ParamTables, tableLabel } from './tables';
+
+interface VsCodeApi {
+  postMessage(message: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+interface UiState {
+  selection: Selection | null;
+  pages: Record<string, number>;
+  help: boolean;
+}
+
+const vscode = acquireVsCodeApi();
+const post = (m: FromWebview): void => vscode.postMessage(m);
+
+function loadState(): UiState {
+  const s = vscode.getState() as Partial<UiState> | undefined;
+  const sel = s && s.selection ? parseSelection(s.selection) : null;
+  return { selection: sel && sel.ok ? sel.value : null, pages: s && typeof s.pages === 'object' && s.pages ? { ...s.pages } : {}, help: !!s?.help };
+}
+
+const ui = loadState();
+const saveState = (): void => vscode.setState(ui);
+
+// ------------------------------------------------------------------------------------------------
+// Layout
+// ------------------------------------------------------------------------------------------------
+
+const NEURON_LABEL: Record<NeuronQuantity, string> = { a: 'a (activation)', z: 'z (weighted input)', delta: 'δ (error)' };
+const ACTIONS: { action: PanelAction; label: string; text: string; primary?: boolean }[] = [
+  { action: 'restart', label: 'Restart', text: '⟲ Restart' },
+  { action: 'reverseContinue', label: 'Reverse continue', text: '⏪ Reverse' },
+  { action: 'stepBack', label: 'Step back', text: '← Back' },
+  { action: 'step', label: 'Step', text: 'Step →', primary: true },
+  { action: 'stepInto', label: 'Step into', text: '↘ Into' },
+  { action: 'stepOut', label: 'Step out', text: '↗ Out' },
+  { action: 'continue', label: 'Continue', text: '▶ Continue' },
+  { action: 'pause', label: 'Pause', text: '⏸ Pause' },
+];
+const PHASE_NAMES: Record<string, string> = {
+  start: 'start',
+  forward: 'forward pass',
+  loss: 'loss',
+  delta: 'backpropagate δ',
+  gradient: 'gradients',
+  clip: 'clipping',
+  update: 'update',
+  'epoch-end': 'epoch end',
+  end: 'finished',
+};
+
+const app = document.getElementById('app')!;
+app.replaceChildren();
+const body = document.body;
+
+const titleEl = h('h1', { class: 'title' }, 'Backprop Stepper');
+const statusBadge = h('span', { class: 'status', role: 'status' }, 'Waiting for the debugger…');
+const position = h('dl', { class: 'position', 'aria-label': 'Where training is' });
+const posItems = new Map<string, HTMLElement>();
+for (const k of ['Epoch', 'Batch', 'Example', 'Phase', 'Layer', 'Step', 'Loss', 'Optimizer']) {
+  const v = h('dd');
+  posItems.set(k, v);
+  position.append(h('div', { class: `pos-item pos-${k.toLowerCase()}` }, h('dt', {}, k), v));
+}
+const header = h('header', { class: 'header' }, h('div', { class: 'title-row' }, titleEl, statusBadge), position);
+
+// Toolbar
+const buttons = new Map<PanelAction, HTMLElement>();
+const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Debug actions' });
+for (const a of ACTIONS) {
+  const sc = shortcutFor(a.action);
+  const b = h('vscode-button', { 'data-action': a.action, secondary: !a.primary, title: `${a.label}${sc ? ` (${sc.label})` : ''}`, 'aria-label': a.label, 'aria-keyshortcuts': sc?.aria ?? null }, a.text);
+  b.addEventListener('click', () => act(a.action));
+  buttons.set(a.action, b);
+  toolbar.append(b);
+}
+const granularity = h('vscode-single-select', { class: 'granularity', 'aria-label': 'Step granularity: what Step advances by', title: 'What Step (→) advances by' }) as HTMLElement & { value: string };
+for (const g of PANEL_GRANULARITIES) granularity.append(h('vscode-option', { value: g }, `by ${g}`));
+granularity.addEventListener('change', () => {
+  const g = granularity.value as PanelGranularity;
+  if (PANEL_GRANULARITIES.includes(g) && g !== last?.granularity) post({ type: 'granularity', granularity: g });
+});
+const checkButton = h('vscode-button', { class: 'grad-check', secondary: true, title: 'Check the selected weight’s (or bias’s) gradient by finite differences (G)', 'aria-keyshortcuts': 'G' }, '∂ Check gradient');
+checkButton.addEventListener('click', () => gradientCheck());
+const helpButton = h('vscode-button', { secondary: true, title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts', 'aria-keyshortcuts': 'Shift+?', 'aria-expanded': 'false' }, '⌨ ?');
+helpButton.addEventListener('click', () => toggleHelp());
+toolbar.append(h('span', { class: 'toolbar-gap' }), h('label', { class: 'inline-label' }, 'Step'), granularity, checkButton, helpButton);
+
+const helpPanel = h('section', { class: 'card help', id: 'help', 'aria-label': 'Keyboard shortcuts' });
+{
+  const list = h('dl', { class: 'shortcuts' });
+  for (const s of SHORTCUTS) list.append(h('div', {}, h('dt', {}, h('kbd', {}, s.label)), h('dd', {}, s.what)));
+  helpPanel.append(
+    h('h2', {}, 'Keyboard shortcuts'),
+    list,
+    h('p', { class: 'note' }, 'VS Code’s own debug keys — F5 continue, F10 step over, F11 step into, Shift+F11 step out, Shift+F5 stop, Ctrl+Shift+F5 restart — work here too: they drive the same debug session. Tab moves between controls; Enter or Space selects the focused neuron or table row; arrow keys move through a compact layer.'),
+  );
+}
+
+const phaseStrip = h('ol', { class: 'phases', 'aria-label': 'Steps of this mini-batch' });
+const health = h('div', { class: 'health', 'aria-label': 'Health of training', role: 'region' });
+
+// Diagram card
+const diagram = new Diagram({ selectNeuron: (l, j) => select({ layer: l, neuron: j, weight: null }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) });
+const quantity = h('vscode-single-select', { 'aria-label': 'Colour neurons by', title: 'Colour neurons by (1 a, 2 z, 3 δ)' }) as HTMLElement & { value: string };
+for (const q of ['a', 'z', 'delta'] as const) quantity.append(h('vscode-option', { value: q }, NEURON_LABEL[q]));
+quantity.addEventListener('change', () => setQuantity(quantity.value as NeuronQuantity));
+const edgeSelect = h('vscode-single-select', { 'aria-label': 'Colour edges by', title: 'Colour edges by (W)' }) as HTMLElement & { value: string };
+edgeSelect.append(h('vscode-option', { value: 'W' }, 'weights W'), h('vscode-option', { value: 'dW' }, 'gradients ∂C/∂W'));
+edgeSelect.addEventListener('change', () => {
+  const v = edgeSelect.value === 'dW' ? 'dW' : 'W';
+  if (current && v !== current.edges) select({ edges: v });
+});
+const legend = h('div', { class: 'scale-legend', 'aria-hidden': 'true' }, h('span', {}, '−'), h('span', { class: 'scale-bar' }), h('span', {}, '+'), h('span', { class: 'note' }, 'blue negative · orange positive, scaled per layer; dashed: not computed yet'));
+const diagramCard = h(
+  'section',
+  { class: 'card diagram-card', 'aria-label': 'Network' },
+  h('div', { class: 'card-head' }, h('h2', {}, 'Network'), h('div', { class: 'controls' }, h('label', { class: 'inline-label' }, 'Neurons'), quantity, h('label', { class: 'inline-label' }, 'Edges'), edgeSelect)),
+  diagram.svg,
+  legend,
+);
+
+// Equation card + selected parameter + gradient check
+const equation = new EquationPane();
+const paramSelect = h('vscode-single-select', { 'aria-label': 'Selected parameter of the selected neuron', title: 'The weight (or bias) whose history and gradient check are shown' }) as HTMLElement & { value: string };
+paramSelect.addEventListener('change', () => {
+  const v = paramSelect.value;
+  const w = v === 'bias' ? null : Number(v);
+  if (current && w !== current.weight) select({ weight: w });
+});
+const paramKey = { value: '' };
+const selectedLabel = h('span', { class: 'selected-label' });
+const gradResult = h('div', { class: 'grad-result', 'aria-live': 'polite' });
+const selectionRow = h('div', { class: 'selection-row' }, h('span', { class: 'inline-label' }, 'Selected'), selectedLabel, paramSelect);
+equation.el.append(selectionRow, gradResult);
+
+// Tables
+const changes = new ChangeTracker();
+const layerTables = new LayerTables({ selectNeuron: (l, j) => select({ layer: l, neuron: j, weight: null }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) }, changes, ui.pages, saveState);
+const paramTables = new ParamTables({ selectNeuron: (l, j) => select({ layer: l, neuron: j }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) }, changes);
+const tableBoxes = new Map<TableKind, HTMLElement & { checked: boolean }>();
+const tableChoice = h('div', { class: 'table-choice', role: 'group', 'aria-label': 'Parameter tables of the selected layer' });
+for (const k of TABLE_KINDS) {
+  const cb = h('vscode-checkbox', { label: tableLabel(k), 'data-kind': k }) as HTMLElement & { checked: boolean };
+  cb.addEventListener('change', () => {
+    if (!current) return;
+    const tables = TABLE_KINDS.filter((t) => tableBoxes.get(t)!.checked);
+    select({ tables });
+  });
+  tableBoxes.set(k, cb);
+  tableChoice.append(cb);
+}
+const paramHeading = h('h2', {}, 'Parameters');
+const valuesCard = h('section', { class: 'card values-card', 'aria-label': 'Layer values' }, h('h2', { class: 'values-heading' }, 'Values for the selected example'), layerTables.el);
+const paramsCard = h('section', { class: 'card params-card', 'aria-label': 'Parameters of the selected layer' }, h('div', { class: 'card-head' }, paramHeading, tableChoice), paramTables.el);
+
+// Plots
+const lossPlot = new LinePlot('Loss by mini-batch', { xLabel: 'batch', describe: 'the mini-batch cost over training' });
+const epochPlot = new LinePlot('Loss by epoch', { xLabel: 'epoch', describe: 'training and validation loss at each epoch end' });
+const normPlot = new LinePlot('Gradient norms ‖∂C/∂W‖ (log scale)', { logY: true, xLabel: 'batch', describe: 'per-layer gradient norms; falling towards 1e-8 means vanishing, rising towards 1e3 exploding' });
+const weightPlot = new LinePlot('Selected weight', { xLabel: 'batch', describe: 'the selected weight and its optimizer state over training' });
+const boundary = new BoundaryPlot();
+const plots = h('section', { class: 'plots', 'aria-label': 'Training plots' }, lossPlot.el, epochPlot.el, normPlot.el, weightPlot.el, boundary.el);
+
+const overlay = h('div', { class: 'overlay', role: 'status', 'aria-live': 'polite' });
+const errorBar = h('div', { class: 'error-bar', role: 'alert' });
+errorBar.hidden = true;
+const content = h('main', { class: 'content' }, h('div', { class: 'top-grid' }, diagramCard, equation.el), valuesCard, paramsCard, plots);
+app.append(header, toolbar, helpPanel, phaseStrip, health, errorBar, overlay, content);
+helpPanel.hidden = !ui.help;
+
+// ------------------------------------------------------------------------------------------------
+// State and actions
+// ------------------------------------------------------------------------------------------------
+
+let last: Snapshot | null = null;
+let current: Selection | null = ui.selection;
+let mode: 'waiting' | 'idle' | 'running' | 'paused' = 'waiting';
+let restored = false;
+let requestId = 1;
+const pending = new Map<number, string>();
+
+function select(change: Partial<Selection>): void {
+  if (!last) return;
+  const base = current ?? last.selection;
+  const next: Selection = { ...base, ...change, tables: change.tables ? [...change.tables] : [...base.tables] };
+  if (change.layer !== undefined && change.layer !== base.layer) {
+    next.weight = change.weight ?? null;
+  }
+  current = next;
+  ui.selection = next;
+  saveState();
+  post({ type: 'select', selection: next });
+}
+
+function setQuantity(q: NeuronQuantity): void {
+  if (current && q !== current.neurons) select({ neurons: q });
+}
+
+function act(action: PanelAction): void {
+  const b = buttons.get(action);
+  if (b && b.hasAttribute('disabled')) return;
+  post({ type: 'action', action });
+}
+
+function gradientCheck(): void {
+  if (!last || !current) return;
+  if (current.layer < 2) {
+    showGrad('Select a neuron of layer 2 or later: the input layer has no weights.', 'warn');
+    return;
+  }
+  const id = requestId++;
+  const label = paramName(current);
+  pending.set(id, label);
+  showGrad(`Checking ${label} by finite differences…`, 'pending');
+  post({ type: 'request', id, request: { kind: 'gradientCheck', layer: current.layer, neuron: current.neuron, weight: current.weight } });
+}
+
+function paramName(s: Selection): string {
+  return s.weight === null ? `∂C/∂b${sup(s.layer)}${sub(s.neuron + 1)}` : `∂C/∂w${sup(s.layer)}${sub(s.neuron + 1)}${sub(s.weight + 1)}`;
+}
+
+function showGrad(text: string, cls: string, result?: GradientCheckResult): void {
+  gradResult.replaceChildren();
+  gradResult.className = `grad-result ${cls}`;
+  if (!result) {
+    gradResult.append(h('p', {}, text));
+    return;
+  }
+  const verdict = { pass: 'PASS', warn: 'CHECK', fail: 'FAIL' }[result.verdict];
+  gradResult.append(
+    h('div', { class: 'grad-head' }, h('strong', {}, `Gradient check ${result.label}`), h('span', { class: `verdict ${result.verdict}` }, verdict)),
+    h(
+      'dl',
+      { class: 'grad-values' },
+      h('div', {}, h('dt', {}, 'analytic (backprop)'), h('dd', { class: 'grad-analytic' }, fmtNum(result.analytic))),
+      h('div', {}, h('dt', {}, `numeric (ε = ${fmt(result.epsilon)})`), h('dd', { class: 'grad-numeric' }, fmtNum(result.numeric))),
+      h('div', {}, h('dt', {}, 'relative error'), h('dd', { class: 'grad-rel' }, fmtNum(result.relError, 3))),
+    ),
+    h('p', { class: 'note' }, result.verdict === 'pass' ? 'Backprop agrees with finite differences (relative error below 1e-7).' : result.verdict === 'warn' ? 'Close but not tight (below 1e-4): fine for kinks such as ReLU at 0; otherwise look closer.' : 'Backprop and finite differences disagree: the gradient of this parameter is wrong.'),
+  );
+}
+
+function toggleHelp(show = helpPanel.hidden): void {
+  helpPanel.hidden = !show;
+  helpButton.setAttribute('aria-expanded', String(show));
+  ui.help = show;
+  saveState();
+}
+
+function run(cmd: Command): void {
+  switch (cmd.kind) {
+    case 'action':
+      act(cmd.action);
+      return;
+    case 'gradientCheck':
+      gradientCheck();
+      return;
+    case 'quantity':
+      setQuantity(cmd.q);
+      return;
+    case 'toggleEdges':
+      if (current) select({ edges: current.edges === 'W' ? 'dW' : 'W' });
+      return;
+    case 'neuron': {
+      if (!current || !last) return;
+      const size = last.layers[current.layer - 1]?.size ?? 1;
+      select({ neuron: (current.neuron + cmd.delta + size) % size, weight: null });
+      return;
+    }
+    case 'layer': {
+      if (!current || !last) return;
+      const L = last.layers.length;
+      const layer = ((current.layer - 1 + cmd.delta + L) % L) + 1;
+      select({ layer, neuron: Math.min(current.neuron, last.layers[layer - 1].size - 1), weight: null });
+      return;
+    }
+    case 'help':
+      toggleHelp();
+      return;
+    case 'closeHelp':
+      if (!helpPanel.hidden) toggleHelp(false);
+      return;
+  }
+}
+
+document.addEventListener('keydown', (e) => {
+  const cmd = commandFor(e);
+  if (!cmd) return;
+  e.preventDefault();
+  run(cmd);
+});
+
+// Pointing at a number (equation, diagram or table) highlights every place showing the same value.
+let linked: Element[] = [];
+function link(key: string | null): void {
+  for (const el of linked) el.classList.remove('linked');
+  linked = [];
+  if (key) {
+    const q = CSS.escape(key);
+    linked = [...document.querySelectorAll(`[data-ref="${q}"], [data-refs~="${q}"]`)];
+    for (const el of linked) el.classList.add('linked');
+  }
+  diagram.highlight(key ? parseRefKey(key) : null);
+}
+const refOf = (t: EventTarget | null): string | null => {
+  const el = (t as Element | null)?.closest?.('[data-ref]');
+  return el ? el.getAttribute('data-ref') : null;
+};
+content.addEventListener('mouseover', (e) => link(refOf(e.target)));
+content.addEventListener('mouseleave', () => link(null));
+content.addEventListener('focusin', (e) => link(refOf(e.target)));
+content.addEventListener('focusout', () => link(null));
+
+new MutationObserver(() => {
+  if (readTheme() && last) {
+    diagram.invalidate();
+    render(last, -1);
+  }
+}).observe(body, { attributes: true, attributeFilter: ['class', 'style'] });
+readTheme();
+
+// ------------------------------------------------------------------------------------------------
+// Rendering
+// ------------------------------------------------------------------------------------------------
+
+function setMode(m: typeof mode, message = ''): void {
+  mode = m;
+  body.dataset.mode = m;
+  const texts = { waiting: 'Waiting for the debugger…', idle: 'No session', running: 'Running…', paused: 'Paused' };
+  setText(statusBadge, m === 'paused' && last ? `Paused · ${last.position.reason}` : texts[m]);
+  statusBadge.className = `status ${m}`;
+  overlay.hidden = m === 'paused';
+  if (m === 'idle') {
+    overlay.replaceChildren(h('h2', {}, 'No training session'), h('p', {}, message || 'Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network Training”) to step through its training here.'));
+  } else if (m === 'running') {
+    overlay.replaceChildren(h('h2', {}, 'Running…'), h('p', {}, 'Training runs until a breakpoint, the end, or Pause (P).'));
+  } else if (m === 'waiting') overlay.replaceChildren(h('p', {}, 'Waiting for the debugger…'));
+  content.hidden = m === 'idle' || (m === 'waiting' && !last);
+  toggleClass(content, 'stale', m === 'running');
+  updateButtons();
+}
+
+function updateButtons(): void {
+  const paused = mode === 'paused' && !!last;
+  const running = mode === 'running';
+  const canBack = paused && !!last?.position.canStepBack;
+  const finished = last?.position.phase === 'end';
+  const enabled: Record<PanelAction, boolean> = {
+    restart: paused || running,
+    reverseContinue: canBack,
+    stepBack: canBack,
+    step: paused && !finished,
+    stepInto: paused && !finished,
+    stepOut: paused && !finished,
+    continue: paused && !finished,
+    pause: running,
+  };
+  for (const [a, b] of buttons) {
+    if (enabled[a]) b.removeAttribute('disabled');
+    else b.setAttribute('disabled', '');
+  }
+  if (paused && current && current.layer >= 2) checkButton.removeAttribute('disabled');
+  else checkButton.setAttribute('disabled', '');
+}
+
+function summary(s: Snapshot): string {
+  const p = s.position;
+  return `epoch ${p.epoch} batch ${p.batch} step ${p.step} ${p.phase}${p.layer !== null ? ` layer ${p.layer}` : ''}`;
+}
+
+function renderPosition(s: Snapshot): void {
+  const p = s.position;
+  setText(titleEl, s.name);
+  setText(posItems.get('Epoch')!, `${p.epoch} of ${p.epochs}`);
+  setText(posItems.get('Batch')!, `${p.batch} of ${p.batches}`);
+  const rows = p.rows.length ? ` (row${p.rows.length > 1 ? 's' : ''} ${p.rows.slice(0, 4).join(', ')}${p.rows.length > 4 ? '…' : ''})` : '';
+  setText(posItems.get('Example')!, p.example !== null ? `${p.example + 1} of ${p.examples}${rows}` : p.examples ? `all ${p.examples}${rows}` : '—');
+  setText(posItems.get('Phase')!, PHASE_NAMES[p.phase] ?? p.phase);
+  setText(posItems.get('Layer')!, p.layer !== null ? `${p.layer}${p.neuron !== null ? `, neuron ${p.neuron + 1}` : ''}` : '—');
+  setText(posItems.get('Step')!, `${p.step} of ${p.totalSteps}`);
+  setText(posItems.get('Loss')!, `${fmtNum(p.loss)} (${s.loss})`);
+  setText(posItems.get('Optimizer')!, `${p.optimizer}, η = ${fmt(p.learningRate)}`);
+  setText(statusBadge, `Paused · ${p.reason}`);
+}
+
+let phaseKey = '';
+function renderPhases(s: Snapshot): void {
+  const key = s.phases.map((c) => c.label).join('|');
+  if (key !== phaseKey) {
+    phaseKey = key;
+    phaseStrip.replaceChildren(...s.phases.map((c) => h('li', { class: `phase phase-${c.phase}` }, c.label)));
+  }
+  const cells = phaseStrip.children;
+  for (let i = 0; i < s.phases.length; i++) {
+    const el = cells[i] as HTMLElement;
+    const st = s.phases[i].state;
+    if (el.dataset.state !== st) el.dataset.state = st;
+    setAttr(el, 'aria-current', st === 'current' ? 'step' : null);
+    setAttr(el, 'title', `${s.phases[i].label}: ${st === 'current' ? 'just computed (current)' : st === 'done' ? 'done' : 'to do'}`);
+  }
+  const cur = phaseStrip.querySelector('[aria-current="step"]') as HTMLElement | null;
+  if (cur && phaseStrip.scrollWidth > phaseStrip.clientWidth) phaseStrip.scrollLeft = cur.offsetLeft - phaseStrip.clientWidth / 2;
+}
+
+let healthKey = '';
+function renderHealth(s: Snapshot): void {
+  const key = s.health.map((b) => b.kind + b.title).join('|');
+  if (key === healthKey) return;
+  healthKey = key;
+  health.replaceChildren(
+    ...s.health.map((b) => {
+      const d = h('details', { class: `badge ${b.severity} health-${b.kind}` }, h('summary', {}, h('span', { class: 'sev' }, b.severity === 'error' ? '⛔' : b.severity === 'warning' ? '⚠' : 'ℹ'), ` ${b.title}`), h('p', {}, b.detail));
+      return d;
+    }),
+  );
+  health.hidden = s.health.length === 0;
+}
+
+function renderSelection(s: Snapshot): void {
+  const sel = s.selection;
+  quantity.value = sel.neurons;
+  edgeSelect.value = sel.edges;
+  granularity.value = s.granularity;
+  for (const [k, cb] of tableBoxes) if (cb.checked !== sel.tables.includes(k)) cb.checked = sel.tables.includes(k);
+  setText(paramHeading, `Parameters of layer ${sel.layer}`);
+  const lv = s.layers[sel.layer - 1];
+  setText(selectedLabel, sel.layer === 1 ? `input ${sel.neuron + 1} (layer 1)` : `neuron ${sel.neuron + 1} of layer ${sel.layer}, example ${sel.example + 1}`);
+  const inputs = sel.layer >= 2 ? s.layers[sel.layer - 2].size : 0;
+  const key = `${sel.layer}:${sel.neuron}:${inputs}`;
+  if (key !== paramKey.value) {
+    paramKey.value = key;
+    paramSelect.replaceChildren();
+    if (sel.layer >= 2) {
+      paramSelect.append(h('vscode-option', { value: 'bias' }, `bias b${sup(sel.layer)}${sub(sel.neuron + 1)}`));
+      for (let k = 0; k < Math.min(inputs, 64); k++) paramSelect.append(h('vscode-option', { value: String(k) }, `weight w${sup(sel.layer)}${sub(sel.neuron + 1)}${sub(k + 1)}`));
+    }
+  }
+  paramSelect.hidden = sel.layer < 2;
+  paramSelect.value = sel.weight === null ? 'bias' : String(sel.weight);
+  void lv;
+}
+
+function renderPlots(s: Snapshot): void {
+  const hs = s.history;
+  lossPlot.update([{ label: `batch loss (${s.loss})`, series: hs.loss }]);
+  const ep: PlotSeries[] = [{ label: 'train', series: hs.epochTrain }];
+  if (hs.epochValidation) ep.push({ label: 'validation', series: hs.epochValidation, dashed: true });
+  epochPlot.update(ep);
+  normPlot.update(Object.keys(hs.gradNorms).sort((a, b) => Number(a) - Number(b)).map((l) => ({ label: `layer ${l}`, series: hs.gradNorms[l] })));
+  weightPlot.el.hidden = hs.weight === null;
+  if (hs.weight) {
+    weightPlot.el.querySelector('figcaption')!.textContent = `${hs.weight.label} over training`;
+    weightPlot.update([{ label: 'value', series: hs.weight.value }, ...Object.entries(hs.weight.state).map(([k, v]) => ({ label: k, series: v, dashed: true }))]);
+  }
+  boundary.update(s.boundary, body.className);
+}
+
+let lastPaintedSeq = -1;
+function render(s: Snapshot, seq: number): void {
+  const t0 = performance.now();
+  last = s;
+  current = s.selection;
+  changes.begin(s.position.step);
+  renderPosition(s);
+  renderPhases(s);
+  renderHealth(s);
+  diagram.update(s);
+  equation.update(s.equation);
+  renderSelection(s);
+  layerTables.update(s);
+  paramTables.update(s);
+  renderPlots(s);
+  setMode('paused');
+  const t1 = performance.now();
+  if (seq < 0) return;
+  performance.measure('render', { start: t0, end: t1 });
+  requestAnimationFrame(() => {
+    lastPaintedSeq = seq;
+    post({ type: 'painted', seq, at: performance.timeOrigin + performance.now(), equation: s.equation.text.join('\n'), summary: summary(s) });
+  });
+}
+
+function onSnapshot(s: Snapshot, seq: number): void {
+  // After a reload, ask once for the selection the user had (the host answers with a new snapshot).
+  if (!restored) {
+    restored = true;
+    const want = ui.selection;
+    if (want && JSON.stringify(want) !== JSON.stringify(s.selection) && want.layer <= s.layers.length) {
+      render(s, seq);
+      current = want;
+      post({ type: 'select', selection: want });
+      return;
+    }
+  }
+  ui.selection = s.selection;
+  saveState();
+  render(s, seq);
+}
+
+function showError(text: string): void {
+  errorBar.hidden = false;
+  errorBar.replaceChildren(h('span', {}, text));
+  post({ type: 'error', message: text });
+}
+
+window.addEventListener('message', (e: MessageEvent) => {
+  const parsed = parseToWebview(e.data);
+  if (!parsed.ok) {
+    showError(`Dropped a malformed message from the extension: ${parsed.error}`);
+    return;
+  }
+  const m: ToWebview = parsed.value;
+  try {
+    switch (m.type) {
+      case 'snapshot':
+        errorBar.hidden = true;
+        onSnapshot(m.snapshot, m.seq);
+        break;
+      case 'idle':
+        last = null;
+        setMode('idle', m.message);
+        requestAnimationFrame(() => post({ type: 'painted', seq: m.seq, at: performance.timeOrigin + performance.now(), equation: '', summary: 'idle' }));
+        break;
+      case 'running':
+        setMode('running');
+        requestAnimationFrame(() => post({ type: 'painted', seq: m.seq, at: performance.timeOrigin + performance.now(), equation: last ? last.equation.text.join('\n') : '', summary: 'running' }));
+        break;
+      case 'response': {
+        const label = pending.get(m.id);
+        if (label === undefined) return;
+        pending.delete(m.id);
+        if (m.ok) showGrad('', m.result.verdict, m.result);
+        else showGrad(`Gradient check of ${label} failed: ${m.error}`, 'fail');
+        break;
+      }
+    }
+  } catch (err) {
+    showError(`The panel could not show a message: ${err instanceof Error ? err.message : String(err)}`);
+  }
+});
+
+setMode('waiting');
+void lastPaintedSeq;
+void dec;
+void DEFAULT_SELECTION;
+post({ type: 'ready', version: PROTOCOL_VERSION });

@@ -1,0 +1,279 @@
+// Tables of numbers: z, a and δ of every layer for the selected example (paged for large layers), and
+// the on-demand parameter tables (W, b, ∂C/∂W, ∂C/∂b, optimizer state) of the selected layer. Rows are
+// built once per shape and their text updated in place; values that changed since the previous step are
+// marked. Every cell carries the refKey of its value (data-ref), like the equation's numbers.
+import { dec, refKey, type LayerView, type Num, type Snapshot, type TableView } from '../src/shared/protocol';
+import { h, setAttr, setText, toggleClass } from './dom';
+import { fmt, sub, sup } from './format';
+
+export const PAGE = 10;
+const MAX_ROWS = 16;
+const MAX_COLS = 10;
+
+/** Remembers each value at the previous step, so a step can mark what it changed. */
+export class ChangeTracker {
+  private step = -1;
+  private baseline = new Map<string, number | null>();
+  private current = new Map<string, number | null>();
+
+  begin(step: number): void {
+    if (step === this.step) return;
+    this.step = step;
+    this.baseline = this.current;
+    this.current = new Map();
+  }
+
+  /** Record a value at this step; true when it differs from the previous step's. */
+  see(key: string, v: number | null): boolean {
+    this.current.set(key, v);
+    if (!this.baseline.has(key)) return false;
+    const before = this.baseline.get(key)!;
+    if (before === null || v === null) return before !== v && v !== null;
+    return !Object.is(before, v) && !(Number.isNaN(before) && Number.isNaN(v));
+  }
+}
+
+export interface TableEvents {
+  selectNeuron(l: number, j: number): void;
+  selectWeight(l: number, j: number, k: number): void;
+}
+
+interface LayerTable {
+  l: number;
+  size: number;
+  el: HTMLElement;
+  caption: HTMLElement;
+  rows: { tr: HTMLTableRowElement; j: HTMLElement; cells: HTMLTableCellElement[] }[];
+  pager: HTMLElement | null;
+  pageLabel: HTMLElement | null;
+  page: number;
+}
+
+const COLUMNS = [
+  { q: 'z', head: 'z' },
+  { q: 'a', head: 'a' },
+  { q: 'delta', head: 'δ' },
+  { q: 'b', head: 'b' },
+] as const;
+
+export class LayerTables {
+  readonly el = h('div', { class: 'layer-tables' });
+  private shape = '';
+  private tables: LayerTable[] = [];
+  private last: Snapshot | null = null;
+  private selectedKey = '';
+
+  constructor(
+    private readonly events: TableEvents,
+    private readonly changes: ChangeTracker,
+    private readonly pages: Record<string, number>,
+    private readonly onPage: () => void,
+  ) {
+    this.el.addEventListener('click', (e) => {
+      const tr = (e.target as Element).closest('tr[data-j]');
+      if (tr) this.events.selectNeuron(Number(tr.getAttribute('data-l')), Number(tr.getAttribute('data-j')));
+    });
+    this.el.addEventListener('keydown', (e) => {
+      const tr = (e.target as Element).closest('tr[data-j]');
+      if (tr && (e.key === 'Enter' || e.key === ' ')) {
+        e.preventDefault();
+        e.stopPropagation();
+        this.events.selectNeuron(Number(tr.getAttribute('data-l')), Number(tr.getAttribute('data-j')));
+      }
+    });
+  }
+
+  update(s: Snapshot): void {
+    const shape = s.layers.map((l) => l.size).join(',');
+    if (shape !== this.shape) this.build(s.layers);
+    const selKey = `${s.selection.layer}:${s.selection.neuron}`;
+    for (const t of this.tables) {
+      // Follow the selection: show the page holding a newly selected neuron.
+      if (selKey !== this.selectedKey && s.selection.layer === t.l && t.pager) {
+        t.page = Math.floor(s.selection.neuron / PAGE);
+        this.pages[t.l] = t.page;
+      }
+    }
+    this.selectedKey = selKey;
+    this.last = s;
+    for (let i = 0; i < s.layers.length; i++) this.fill(this.tables[i], s.layers[i], s);
+  }
+
+  private build(layers: LayerView[]): void {
+    this.shape = layers.map((l) => l.size).join(',');
+    this.tables = [];
+    this.el.replaceChildren();
+    for (const lv of layers) {
+      const input = lv.l === 1;
+      const caption = h('caption');
+      const headRow = h('tr', {}, h('th', { scope: 'col' }, 'j'));
+      if (input) headRow.append(h('th', { scope: 'col' }, `x = a${sup(1)}`));
+      else for (const c of COLUMNS) headRow.append(h('th', { scope: 'col' }, `${c.head}${sup(lv.l)}`));
+      const body = h('tbody');
+      const rows: LayerTable['rows'] = [];
+      const n = Math.min(PAGE, lv.size);
+      for (let r = 0; r < n; r++) {
+        const j = h('th', { scope: 'row' });
+        const cells: HTMLTableCellElement[] = [];
+        const tr = h('tr', { tabindex: 0 }, j);
+        for (let c = 0; c < (input ? 1 : COLUMNS.length); c++) {
+          const td = h('td');
+          cells.push(td);
+          tr.append(td);
+        }
+        body.append(tr);
+        rows.push({ tr, j, cells });
+      }
+      const table = h('table', { class: 'values' }, caption, h('thead', {}, headRow), body);
+      const el = h('div', { class: 'layer-table' }, table);
+      let pager: HTMLElement | null = null;
+      let pageLabel: HTMLElement | null = null;
+      const t: LayerTable = { l: lv.l, size: lv.size, el, caption, rows, pager: null, pageLabel: null, page: this.pages[lv.l] ?? 0 };
+      if (lv.size > PAGE) {
+        const prev = h('vscode-button', { secondary: true, 'aria-label': `Previous rows of layer ${lv.l}`, title: 'Previous rows' }, '‹');
+        const next = h('vscode-button', { secondary: true, 'aria-label': `Next rows of layer ${lv.l}`, title: 'Next rows' }, '›');
+        pageLabel = h('span', { class: 'page-label', 'aria-live': 'polite' });
+        pager = h('div', { class: 'pager' }, prev, pageLabel, next);
+        const pages = Math.ceil(lv.size / PAGE);
+        const go = (d: number) => {
+          t.page = Math.max(0, Math.min(pages - 1, t.page + d));
+          this.pages[lv.l] = t.page;
+          this.onPage();
+          if (this.last) this.fill(t, this.last.layers[lv.l - 1], this.last);
+        };
+        prev.addEventListener('click', () => go(-1));
+        next.addEventListener('click', () => go(1));
+        el.append(pager);
+      }
+      t.pager = pager;
+      t.pageLabel = pageLabel;
+      this.tables.push(t);
+      this.el.append(el);
+    }
+  }
+
+  private fill(t: LayerTable, lv: LayerView, s: Snapshot): void {
+    const input = lv.l === 1;
+    const active = s.position.layer === lv.l;
+    setText(t.caption, `Layer ${lv.l} · ${lv.activation}${lv.size > PAGE ? ` · ${lv.size} neurons` : ''}${active ? ' · current' : ''}`);
+    toggleClass(t.el, 'active', active);
+    const first = t.page * PAGE;
+    if (t.pageLabel) setText(t.pageLabel, `${first + 1}–${Math.min(lv.size, first + PAGE)} of ${lv.size}`);
+    const cols: (Num[] | null)[] = input ? [lv.a] : [lv.z, lv.a, lv.delta, lv.b];
+    const qs = input ? ['a'] : COLUMNS.map((c) => c.q);
+    // Track changes over the whole layer (not only the page shown).
+    for (let c = 0; c < cols.length; c++) {
+      const vals = cols[c];
+      for (let j = 0; j < lv.size; j++) this.changes.see(`${qs[c]}:${lv.l}:${j}`, vals ? dec(vals[j]) : null);
+    }
+    for (let r = 0; r < t.rows.length; r++) {
+      const row = t.rows[r];
+      const j = first + r;
+      const inRange = j < lv.size;
+      row.tr.hidden = !inRange;
+      if (!inRange) continue;
+      setAttr(row.tr, 'data-l', String(lv.l));
+      setAttr(row.tr, 'data-j', String(j));
+      setText(row.j, String(j + 1));
+      const selected = s.selection.layer === lv.l && s.selection.neuron === j;
+      toggleClass(row.tr, 'selected', selected);
+      setAttr(row.tr, 'aria-selected', selected ? 'true' : 'false');
+      for (let c = 0; c < cols.length; c++) {
+        const td = row.cells[c];
+        const vals = cols[c];
+        const v = vals ? dec(vals[j]) : null;
+        const key = refKey({ q: qs[c] as 'a', l: lv.l, j });
+        setAttr(td, 'data-ref', key);
+        setText(td, v === null ? '—' : fmt(v));
+        toggleClass(td, 'pending', v === null);
+        toggleClass(td, 'changed', this.changes.see(key, v));
+        setAttr(td, 'title', v === null ? 'not computed yet in this mini-batch' : null);
+      }
+    }
+  }
+}
+
+const TABLE_LABELS: Record<string, string> = { W: 'W', b: 'b', dW: '∂C/∂W', db: '∂C/∂b', optimizer: 'optimizer state' };
+
+/** The on-demand tables of the selected layer (snapshot.tables). */
+export class ParamTables {
+  readonly el = h('div', { class: 'param-tables' });
+  private blocks = new Map<string, { el: HTMLElement; cells: HTMLTableCellElement[][]; note: HTMLElement; shape: string }>();
+
+  constructor(
+    private readonly events: TableEvents,
+    private readonly changes: ChangeTracker,
+  ) {
+    this.el.addEventListener('click', (e) => {
+      const td = (e.target as Element).closest('td[data-ref]');
+      const ref = td?.getAttribute('data-ref') ?? '';
+      const m = /^(?:W|dW):(\d+):(\d+):(\d+)$/.exec(ref);
+      if (m) this.events.selectWeight(Number(m[1]), Number(m[2]), Number(m[3]));
+    });
+  }
+
+  update(s: Snapshot): void {
+    const seen = new Set<string>();
+    const l = s.selection.layer;
+    for (const t of s.tables) {
+      const id = `${t.kind}|${t.title.replace(/\(.*$/, '')}`;
+      seen.add(id);
+      const shape = `${t.rows}x${t.cols}@${t.rowOffset}:${l}`;
+      let block = this.blocks.get(id);
+      if (!block || block.shape !== shape) {
+        block?.el.remove();
+        block = this.build(t, l, shape);
+        this.blocks.set(id, block);
+      }
+      this.el.append(block.el); // keeps the host's order
+      const heading = block.el.firstElementChild!;
+      setText(heading, t.title);
+      for (let r = 0; r < block.cells.length; r++)
+        for (let c = 0; c < block.cells[r].length; c++) {
+          const v = dec(t.values[r * t.cols + c]);
+          const td = block.cells[r][c];
+          setText(td, fmt(v));
+          toggleClass(td, 'changed', this.changes.see(`${t.kind}|${td.getAttribute('data-ref') ?? `${t.title}:${r}:${c}`}`, v));
+        }
+    }
+    for (const [id, b] of this.blocks)
+      if (!seen.has(id)) {
+        b.el.remove();
+        this.blocks.delete(id);
+      }
+    if (s.tables.length === 0 && s.selection.tables.length > 0 && !this.el.querySelector('.empty')) this.el.append(h('p', { class: 'empty' }, 'No parameter table for this layer.'));
+    else if (s.tables.length > 0) this.el.querySelector('.empty')?.remove();
+  }
+
+  private build(t: TableView, l: number, shape: string): { el: HTMLElement; cells: HTMLTableCellElement[][]; note: HTMLElement; shape: string } {
+    const rows = Math.min(t.rows, MAX_ROWS);
+    const cols = Math.min(t.cols, MAX_COLS);
+    const head = h('tr', {}, h('th', { scope: 'col' }, t.kind === 'b' || t.kind === 'db' ? '' : 'j \\ k'));
+    const vector = t.kind === 'b' || t.kind === 'db';
+    for (let c = 0; c < cols; c++) head.append(h('th', { scope: 'col' }, vector ? TABLE_LABELS[t.kind] ?? t.kind : String(c + 1)));
+    const body = h('tbody');
+    const cells: HTMLTableCellElement[][] = [];
+    for (let r = 0; r < rows; r++) {
+      const j = t.rowOffset + r;
+      const tr = h('tr', {}, h('th', { scope: 'row' }, String(vector ? r * t.cols + 1 + t.rowOffset : j + 1)));
+      const row: HTMLTableCellElement[] = [];
+      for (let c = 0; c < cols; c++) {
+        let ref: string | null = null;
+        if (t.kind === 'W' || t.kind === 'dW') ref = refKey({ q: t.kind, l, j, k: c });
+        else if (vector) ref = refKey({ q: t.kind as 'b', l, j: t.rowOffset + r * t.cols + c });
+        const td = h('td', { 'data-ref': ref, tabindex: t.kind === 'W' || t.kind === 'dW' ? -1 : null });
+        row.push(td);
+        tr.append(td);
+      }
+      cells.push(row);
+      body.append(tr);
+    }
+    const clipped = rows < t.rows || cols < t.cols;
+    const note = h('p', { class: 'note' }, clipped ? `Showing ${rows} of ${t.rows} rows and ${cols} of ${t.cols} columns (the Variables view and the Debug Console show all).` : '');
+    const el = h('div', { class: 'param-table' }, h('h3'), h('table', { class: 'values matrix', 'aria-label': t.title }, h('thead', {}, head), body), note);
+    return { el, cells, note, shape };
+  }
+}
+
+export const tableLabel = (k: string): string => TABLE_LABELS[k] ?? k;
+export const neuronName = (q: string, l: number, j: number): string => `${q}${sup(l)}${sub(j + 1)}`;
