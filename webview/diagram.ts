@@ -9,7 +9,7 @@ import { fmt, short, sub, sup } from './format';
 
 /** Layers larger than this are drawn compactly. */
 export const MAX_CIRCLES = 24;
-const VW = 720;
+const VW = 600;
 
 export interface DiagramEvents {
   selectNeuron(l: number, j: number): void;
@@ -84,10 +84,10 @@ export class Diagram {
       toggleClass(gfx.title, 'active', active);
       const values = lv.l === 1 ? lv.a : q === 'a' ? lv.a : q === 'z' ? lv.z : lv.delta;
       const name = lv.l === 1 ? 'x' : QUANTITY_NAME[q];
-      setText(gfx.caption, `${name}${sup(lv.l)}${values ? '' : ' (not computed yet)'} · ${lv.size}`);
+      setText(gfx.caption, `${name}${sup(lv.l)}${values ? '' : ' not computed yet'} · ${lv.size} neuron${lv.size === 1 ? '' : 's'}`);
       if (gfx.nodes) this.updateNodes(gfx, lv, values, name, sel.layer === lv.l ? sel.neuron : -1);
       else if (gfx.compact) this.updateCompact(gfx.compact, lv, values, sel.layer === lv.l ? sel.neuron : -1);
-      if (gfx.edges) this.updateEdges(gfx, lv.edges, sel.layer === lv.l ? sel.neuron : -1, sel.weight, sel.edges === 'dW');
+      if (gfx.edges || lv.edges) this.updateEdges(gfx, lv.edges, sel.layer === lv.l ? sel.neuron : -1, sel.weight, sel.edges === 'dW');
     }
   }
 
@@ -118,22 +118,22 @@ export class Diagram {
     this.layers = [];
     const maxCircles = Math.max(1, ...layers.filter((l) => l.size <= MAX_CIRCLES).map((l) => l.size));
     const anyCompact = layers.some((l) => l.size > MAX_CIRCLES);
-    this.height = Math.max(anyCompact ? 230 : 180, Math.min(440, maxCircles * 46 + 80));
+    this.height = Math.max(anyCompact ? 250 : 230, Math.min(460, maxCircles * 50 + 80));
     const H = this.height;
     this.svg.setAttribute('viewBox', `0 0 ${VW} ${H}`);
     const top = 44;
     const bottom = H - 30;
     const n = layers.length;
-    const gap = (VW - 140) / Math.max(1, n - 1);
-    const r = Math.min(18, (bottom - top) / (maxCircles * 2.5));
+    const gap = (VW - 130) / Math.max(1, n - 1);
+    const r = Math.min(22, (bottom - top) / (maxCircles * 2.4));
     const bands = svg('g', { class: 'bands' });
     this.edgeLayer = svg('g', { class: 'edges' });
     const nodesLayer = svg('g', { class: 'nodes' });
     this.svg.append(bands, this.edgeLayer, nodesLayer);
     for (let i = 0; i < n; i++) {
       const lv = layers[i];
-      const x = n === 1 ? VW / 2 : 70 + i * gap;
-      const band = svg('rect', { class: 'band', x: x - 56, y: 4, width: 112, height: H - 8, rx: 6 });
+      const x = n === 1 ? VW / 2 : 65 + i * gap;
+      const band = svg('rect', { class: 'band', x: x - 58, y: 4, width: 116, height: H - 8, rx: 6 });
       bands.append(band);
       const title = svg('text', { class: 'layer-title', x, y: 20, 'text-anchor': 'middle' }, `layer ${lv.l} · ${lv.activation}`);
       const caption = svg('text', { class: 'layer-caption', x, y: H - 10, 'text-anchor': 'middle' });
@@ -147,7 +147,7 @@ export class Diagram {
           gfx.ys.push(y);
           const g = svg('g', { class: 'neuron', tabindex: 0, role: 'button', 'data-l': lv.l, 'data-j': j, 'data-refs': neuronRefs(lv.l, j, i === n - 1) });
           const circle = svg('circle', { cx: x, cy: y, r });
-          const text = r >= 11 ? svg('text', { x, y: y + 3.5, 'text-anchor': 'middle' }) : null;
+          const text = r >= 11 ? svg('text', { x, y: y + 3.5, 'text-anchor': 'middle', class: r >= 18 ? 'big' : null }) : null;
           g.append(circle);
           if (text) g.append(text);
           nodesLayer.append(g);

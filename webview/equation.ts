@@ -14,6 +14,8 @@ const OPTIONS: katex.KatexOptions = {
   output: 'html',
   displayMode: true,
 };
+/** The substituted equation is long: inline mode lets KaTeX break it after = and + to fit the card. */
+const INLINE: katex.KatexOptions = { ...OPTIONS, displayMode: false };
 
 const DESCRIBE: Record<string, string> = {
   a: 'activation a',
@@ -57,7 +59,7 @@ export class EquationPane {
       this.lastSubstituted = eq.substituted;
       if (eq.substituted === null) this.substituted.replaceChildren();
       else {
-        katex.render(eq.substituted, this.substituted, OPTIONS);
+        katex.render(eq.substituted, this.substituted, INLINE);
         for (const el of this.substituted.querySelectorAll<HTMLElement>('[data-ref]')) {
           const ref = parseRefKey(el.dataset.ref ?? '');
           el.tabIndex = 0;

@@ -68,13 +68,13 @@ const saveState = (): void => vscode.setState(ui);
 const NEURON_LABEL: Record<NeuronQuantity, string> = { a: 'a (activation)', z: 'z (weighted input)', delta: 'δ (error)' };
 const ACTIONS: { action: PanelAction; label: string; text: string; primary?: boolean }[] = [
   { action: 'restart', label: 'Restart', text: '⟲ Restart' },
-  { action: 'reverseContinue', label: 'Reverse continue', text: '⏪ Reverse' },
+  { action: 'reverseContinue', label: 'Reverse continue', text: '◀◀ Reverse' },
   { action: 'stepBack', label: 'Step back', text: '← Back' },
   { action: 'step', label: 'Step', text: 'Step →', primary: true },
   { action: 'stepInto', label: 'Step into', text: '↘ Into' },
   { action: 'stepOut', label: 'Step out', text: '↗ Out' },
   { action: 'continue', label: 'Continue', text: '▶ Continue' },
-  { action: 'pause', label: 'Pause', text: '⏸ Pause' },
+  { action: 'pause', label: 'Pause', text: '‖ Pause' },
 ];
 const PHASE_NAMES: Record<string, string> = {
   start: 'start',
@@ -119,9 +119,9 @@ granularity.addEventListener('change', () => {
   const g = granularity.value as PanelGranularity;
   if (PANEL_GRANULARITIES.includes(g) && g !== last?.granularity) post({ type: 'granularity', granularity: g });
 });
-const checkButton = h('vscode-button', { class: 'grad-check', secondary: true, title: 'Check the selected weight’s (or bias’s) gradient by finite differences (G)', 'aria-keyshortcuts': 'G' }, '∂ Check gradient');
+const checkButton = h('vscode-button', { class: 'grad-check', secondary: true, title: 'Check the selected weight’s (or bias’s) gradient by finite differences (G)', 'aria-keyshortcuts': 'G' }, 'Check gradient');
 checkButton.addEventListener('click', () => gradientCheck());
-const helpButton = h('vscode-button', { secondary: true, title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts', 'aria-keyshortcuts': 'Shift+?', 'aria-expanded': 'false' }, '⌨ ?');
+const helpButton = h('vscode-button', { secondary: true, title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts', 'aria-keyshortcuts': 'Shift+?', 'aria-expanded': 'false' }, '?');
 helpButton.addEventListener('click', () => toggleHelp());
 toolbar.append(h('span', { class: 'toolbar-gap' }), h('label', { class: 'inline-label' }, 'Step'), granularity, checkButton, helpButton);
 

@@ -153,8 +153,8 @@ export class BoundaryPlot {
     for (let r = 0; r < b.n; r++)
       for (let c = 0; c < b.n; c++) {
         ctx.fillStyle = colour(b.values[r * b.n + c]);
-        // Row 0 is the bottom (y0) of the plot.
-        ctx.fillRect(c * cell, S - (r + 1) * cell, Math.ceil(cell), Math.ceil(cell));
+        // Row 0 is the top (y1) of the plot, as the host computes the grid.
+        ctx.fillRect(c * cell, r * cell, Math.ceil(cell), Math.ceil(cell));
       }
     for (const p of b.points) {
       const x = ((p.x - b.x0) / (b.x1 - b.x0)) * S;

@@ -270,7 +270,9 @@ export class ParamTables {
     }
     const clipped = rows < t.rows || cols < t.cols;
     const note = h('p', { class: 'note' }, clipped ? `Showing ${rows} of ${t.rows} rows and ${cols} of ${t.cols} columns (the Variables view and the Debug Console show all).` : '');
-    const el = h('div', { class: 'param-table' }, h('h3'), h('table', { class: 'values matrix', 'aria-label': t.title }, h('thead', {}, head), body), note);
+    const table = h('table', { class: 'values matrix', 'aria-label': t.title }, h('thead', {}, head), body);
+    table.hidden = t.rows === 0;
+    const el = h('div', { class: 'param-table' }, h('h3'), table, note);
     return { el, cells, note, shape };
   }
 }

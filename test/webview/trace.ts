@@ -1,0 +1,81 @@
+// Snapshots for the webview tests, built by the real host code (src/debug/panel.ts) from a real
+// debug runtime: Mazur's 2-2-2 worked example and a 784-128-10 network on synthetic data.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildSnapshot, checkGradient } from '../../src/debug/panel';
+import { DebugRuntime } from '../../src/debug/runtime';
+import { DEFAULT_SELECTION, type GradientCheckResult, type Selection, type Snapshot, type ToWebview } from '../../src/shared/protocol';
+
+const root = join(__dirname, '..', '..');
+
+/** A scripted debug session: a runtime plus the selection the panel asked for. */
+export class Session {
+  selection: Selection = { ...DEFAULT_SELECTION, tables: [] };
+  seq = 0;
+  reason = 'entry';
+
+  private constructor(
+    readonly rt: DebugRuntime,
+    readonly name: string,
+  ) {}
+
+  static async load(text: string, fileName: string, name: string): Promise<Session> {
+    const { runtime, diagnostics } = await DebugRuntime.load(text, fileName, undefined, {});
+    if (!runtime) throw new Error(`could not load ${fileName}: ${JSON.stringify(diagnostics)}`);
+    return new Session(runtime, name);
+  }
+
+  static mazur(): Promise<Session> {
+    return Session.load(readFileSync(join(root, 'examples', 'mazur.backprop.json'), 'utf8'), 'mazur.backprop.json', 'Mazur 2-2-2');
+  }
+
+  /** An mnist-shaped 784-128-10 network on 64 synthetic examples (inline data, seeded). */
+  static large(): Promise<Session> {
+    let seed = 12345;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const inputs: number[][] = [];
+    const targets: number[][] = [];
+    for (let r = 0; r < 64; r++) {
+      // A blurry blob in a 28×28 image, so the input looks like an image.
+      const cx = 8 + rand() * 12;
+      const cy = 8 + rand() * 12;
+      inputs.push(Array.from({ length: 784 }, (_, i) => Number(Math.max(0, 1 - Math.hypot((i % 28) - cx, Math.floor(i / 28) - cy) / 7 + rand() * 0.1).toFixed(3))));
+      targets.push(Array.from({ length: 10 }, (_, k) => (k === r % 10 ? 1 : 0)));
+    }
+    const net = {
+      name: 'mnist-shaped 784-128-10',
+      seed: 1,
+      layers: [{ size: 784 }, { size: 128, activation: 'sigmoid' }, { size: 10, activation: 'softmax' }],
+      loss: 'cross-entropy',
+      optimizer: { type: 'sgd', learningRate: 0.1 },
+      training: { batchSize: 16, epochs: 2, shuffle: true },
+      data: { inputs, targets },
+    };
+    return Session.load(JSON.stringify(net), 'large.backprop.json', net.name);
+  }
+
+  snapshot(): Snapshot {
+    const s = buildSnapshot(this.rt, this.selection, { name: this.name, reason: this.reason, granularity: 'layer' });
+    this.selection = s.selection;
+    return s;
+  }
+
+  /** The host's message for the current state (JSON round trip, as VS Code serializes it). */
+  message(): ToWebview {
+    return JSON.parse(JSON.stringify({ type: 'snapshot', seq: this.seq++, snapshot: this.snapshot(), sentAt: Date.now() }));
+  }
+
+  async step(n = 1): Promise<void> {
+    for (let i = 0; i < n; i++) await this.rt.stepForward('layer', () => {});
+    this.reason = 'step';
+  }
+
+  back(): void {
+    this.rt.stepBack('layer');
+    this.reason = 'step';
+  }
+
+  gradientCheck(layer: number, neuron: number, weight: number | null): GradientCheckResult {
+    return checkGradient(this.rt, layer, neuron, weight);
+  }
+}
