@@ -40,6 +40,8 @@ export class EquationPane {
   /** The plain text of the equation: read by screen readers when it changes, and selectable for copy. */
   private readonly text = h('pre', { class: 'eq-text', 'aria-live': 'polite', 'aria-label': 'Equation as text' });
   private lastGeneral = '';
+  /** Typeset equations by their TeX, so stepping back and forth does not typeset them again. */
+  private readonly cache = new Map<string, HTMLElement>();
   private lastSubstituted: string | null = '';
 
   constructor() {
@@ -52,25 +54,46 @@ export class EquationPane {
     this.rule.hidden = eq.rule === '';
     if (eq.general !== this.lastGeneral) {
       this.lastGeneral = eq.general;
-      katex.render(eq.general, this.general, OPTIONS);
+      this.general.replaceChildren(this.typeset(eq.general, OPTIONS));
     }
     setText(this.subject, eq.substituted === null ? '' : eq.subject);
     if (eq.substituted !== this.lastSubstituted) {
       this.lastSubstituted = eq.substituted;
       if (eq.substituted === null) this.substituted.replaceChildren();
       else {
-        katex.render(eq.substituted, this.substituted, INLINE);
-        for (const el of this.substituted.querySelectorAll<HTMLElement>('[data-ref]')) {
-          const ref = parseRefKey(el.dataset.ref ?? '');
-          el.tabIndex = 0;
-          el.classList.add('eq-num');
-          el.setAttribute('role', 'button');
-          el.setAttribute('aria-label', `${el.textContent ?? ''}: ${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}. Highlights where it comes from.`);
-        }
+        const fresh = !this.cache.has('i' + eq.substituted);
+        this.substituted.replaceChildren(this.typeset(eq.substituted, INLINE));
+        if (fresh) this.linkNumbers();
       }
     }
     this.substituted.hidden = eq.substituted === null;
     setText(this.text, eq.text.join('\n'));
+  }
+
+  /** Make each number focusable and say what it is; focus or hover highlights its origin (main.ts). */
+  private linkNumbers(): void {
+    for (const el of this.substituted.querySelectorAll<HTMLElement>('[data-ref]')) {
+      const ref = parseRefKey(el.dataset.ref ?? '');
+      el.tabIndex = 0;
+      el.classList.add('eq-num');
+      el.setAttribute('aria-label', `${el.textContent ?? ''}: ${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}`);
+      el.title = ref ? describe(ref.q, ref.l, ref.j, ref.k) : '';
+    }
+  }
+
+  private typeset(tex: string, options: katex.KatexOptions): HTMLElement {
+    const key = (options.displayMode ? 'd' : 'i') + tex;
+    let el = this.cache.get(key);
+    if (el) {
+      this.cache.delete(key); // most recently used last
+    } else {
+      el = document.createElement('div');
+      el.className = 'tex';
+      katex.render(tex, el, options);
+    }
+    this.cache.set(key, el);
+    if (this.cache.size > 64) this.cache.delete(this.cache.keys().next().value!);
+    return el;
   }
 }
 

@@ -438,6 +438,10 @@ function renderPhases(s: Snapshot): void {
     setAttr(el, 'aria-current', st === 'current' ? 'step' : null);
     setAttr(el, 'title', `${s.phases[i].label}: ${st === 'current' ? 'just computed (current)' : st === 'done' ? 'done' : 'to do'}`);
   }
+}
+
+/** Keep the current phase in view when the strip scrolls (after the frame: reading layout mid-render would force it). */
+function scrollPhases(): void {
   const cur = phaseStrip.querySelector('[aria-current="step"]') as HTMLElement | null;
   if (cur && phaseStrip.scrollWidth > phaseStrip.clientWidth) phaseStrip.scrollLeft = cur.offsetLeft - phaseStrip.clientWidth / 2;
 }
@@ -496,26 +500,39 @@ function renderPlots(s: Snapshot): void {
 }
 
 let lastPaintedSeq = -1;
+const PROFILE = new URLSearchParams(location.search).has('profile');
+function timed(name: string, f: () => void): void {
+  if (!PROFILE) return f();
+  const t = performance.now();
+  f();
+  performance.measure(`render:${name}`, { start: t, end: performance.now() });
+}
+
 function render(s: Snapshot, seq: number): void {
   const t0 = performance.now();
   last = s;
   current = s.selection;
   changes.begin(s.position.step);
-  renderPosition(s);
-  renderPhases(s);
-  renderHealth(s);
-  diagram.update(s);
-  equation.update(s.equation);
-  renderSelection(s);
-  layerTables.update(s);
-  paramTables.update(s);
-  renderPlots(s);
+  timed('position', () => {
+    renderPosition(s);
+    renderPhases(s);
+    renderHealth(s);
+  });
+  timed('diagram', () => diagram.update(s));
+  timed('equation', () => equation.update(s.equation));
+  timed('selection', () => renderSelection(s));
+  timed('values', () => layerTables.update(s));
+  timed('params', () => paramTables.update(s));
+  timed('plots', () => renderPlots(s));
   setMode('paused');
   const t1 = performance.now();
+  // Keep the performance buffer bounded over long sessions.
+  if (performance.getEntriesByType('measure').length > 2000) performance.clearMeasures();
   if (seq < 0) return;
   performance.measure('render', { start: t0, end: t1 });
   requestAnimationFrame(() => {
     lastPaintedSeq = seq;
+    setTimeout(scrollPhases, 0);
     post({ type: 'painted', seq, at: performance.timeOrigin + performance.now(), equation: s.equation.text.join('\n'), summary: summary(s) });
   });
 }

@@ -245,11 +245,12 @@ export class Harness {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  async open(opts: { theme?: Theme; state?: unknown; width?: number; height?: number } = {}): Promise<Panel> {
+  async open(opts: { theme?: Theme; state?: unknown; width?: number; height?: number; profile?: boolean } = {}): Promise<Panel> {
     const page = await this.browser.newPage({ viewport: { width: opts.width ?? 1100, height: opts.height ?? 900 } });
     const panel = new Panel(page);
     const q = new URLSearchParams({ theme: opts.theme ?? 'light' });
     if (opts.state !== undefined) q.set('state', JSON.stringify(opts.state));
+    if (opts.profile) q.set('profile', '1');
     await page.goto(`${this.origin}/?${q}`);
     await panel.waitPosted((m) => m.type === 'ready');
     return panel;
@@ -288,15 +289,27 @@ export class Panel {
     return this.page.evaluate(() => (window as unknown as { __posted: unknown[] }).__posted.length);
   }
 
+  /** performance.timeOrigin + performance.now() in the page when the last message was delivered. */
+  sentAt = 0;
+
   /** Deliver a host message and wait until the panel reports it painted (for snapshots). */
   async send(m: ToWebview | Record<string, unknown>): Promise<Extract<FromWebview, { type: 'painted' }> | null> {
     const before = await this.count();
-    await this.page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>);
+    this.sentAt = await this.page.evaluate((msg) => {
+      const at = performance.timeOrigin + performance.now();
+      window.postMessage(msg, '*');
+      return at;
+    }, m as unknown as Record<string, unknown>);
     if ((m as { type?: unknown }).type === 'snapshot' || (m as { type?: unknown }).type === 'idle' || (m as { type?: unknown }).type === 'running') {
       const seq = (m as { seq: number }).seq;
       return (await this.waitPosted((x) => x.type === 'painted' && x.seq === seq, before)) as Extract<FromWebview, { type: 'painted' }>;
     }
     return null;
+  }
+
+  /** Deliver a host message without waiting for anything. */
+  async deliver(m: unknown): Promise<void> {
+    await this.page.evaluate((msg) => window.postMessage(msg, '*'), m as Record<string, unknown>);
   }
 
   text(selector: string): Promise<string> {
@@ -307,7 +320,7 @@ export class Panel {
     return this.page.evaluate(() => (window as unknown as { __csp: string[] }).__csp);
   }
 
-  renderTimes(): Promise<number[]> {
-    return this.page.evaluate(() => performance.getEntriesByName('render').map((e) => e.duration));
+  renderTimes(name = 'render'): Promise<number[]> {
+    return this.page.evaluate((n) => performance.getEntriesByName(n).map((e) => e.duration), name);
   }
 }
