@@ -155,6 +155,11 @@ export class Diagram {
         }
       } else {
         gfx.compact = this.buildCompact(lv, x, top, bottom, nodesLayer);
+        const w = gfx.compact.cols * gfx.compact.cell + 16;
+        if (w > 116) {
+          band.setAttribute('x', String(x - w / 2));
+          band.setAttribute('width', String(w));
+        }
       }
       this.layers.push(gfx);
     }
@@ -171,7 +176,7 @@ export class Diagram {
       rows = Math.ceil(Math.sqrt(lv.size * 2));
       cols = Math.ceil(lv.size / rows);
     }
-    const cell = Math.min((bottom - top) / rows, 104 / cols);
+    const cell = Math.min((bottom - top) / rows, 150 / cols);
     const w = cols * cell;
     const h = rows * cell;
     const x0 = x - w / 2;

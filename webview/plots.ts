@@ -76,7 +76,7 @@ export class LinePlot {
     const ticks = log ? logTicks(y0, y1) : [y0, (y0 + y1) / 2, y1];
     for (const t of ticks) {
       axes.append(svg('line', { class: 'grid', x1: PAD.l, y1: py(t), x2: W - PAD.r, y2: py(t) }));
-      axes.append(svg('text', { x: PAD.l - 4, y: py(t) + 3, 'text-anchor': 'end' }, log ? `1e${Math.round(t)}` : short(t)));
+      axes.append(svg('text', { x: PAD.l - 4, y: py(t) + 3, 'text-anchor': 'end' }, log ? (Number.isInteger(t) ? `1e${t}` : short(10 ** t)) : short(t)));
     }
     axes.append(svg('text', { x: PAD.l, y: H - 6, 'text-anchor': 'start' }, short(x0)));
     axes.append(svg('text', { x: W - PAD.r, y: H - 6, 'text-anchor': 'end' }, short(x1)));
@@ -108,8 +108,9 @@ export class LinePlot {
       }
       const swatch = h('span', { class: 'swatch' });
       swatch.style.background = seriesColour(i);
-      const last = s.series.y[s.series.y.length - 1];
-      this.legend.append(h('span', { class: 'legend-item' }, swatch, `${s.label}${last !== undefined ? ` ${short(dec(last))}` : ''}`));
+      let last: number | undefined;
+      for (let k = s.series.y.length - 1; k >= 0 && last === undefined; k--) if (Number.isFinite(dec(s.series.y[k]))) last = dec(s.series.y[k]);
+      this.legend.append(h('span', { class: 'legend-item' }, swatch, `${s.label}${last !== undefined ? ` ${short(last)}` : ''}`));
     });
   }
 }
@@ -117,7 +118,8 @@ export class LinePlot {
 function logTicks(y0: number, y1: number): number[] {
   const a = Math.ceil(y0);
   const b = Math.floor(y1);
-  if (b < a) return [y0, y1].map((v) => Math.round(v));
+  // Less than a decade: the ends and the middle, as plain numbers.
+  if (b - a < 1) return [y0, (y0 + y1) / 2, y1];
   const step = Math.max(1, Math.ceil((b - a) / 4));
   const out: number[] = [];
   for (let t = a; t <= b; t += step) out.push(t);
