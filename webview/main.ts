@@ -9,11 +9,9 @@ import '@vscode-elements/elements/dist/vscode-option/index.js';
 import 'katex/dist/katex.css';
 import './styles.css';
 import {
-  DEFAULT_SELECTION,
   PROTOCOL_VERSION,
   TABLE_KINDS,
   PANEL_GRANULARITIES,
-  dec,
   parseRefKey,
   parseSelection,
   type FromWebview,
@@ -467,7 +465,6 @@ function renderSelection(s: Snapshot): void {
   granularity.value = s.granularity;
   for (const [k, cb] of tableBoxes) if (cb.checked !== sel.tables.includes(k)) cb.checked = sel.tables.includes(k);
   setText(paramHeading, `Parameters of layer ${sel.layer}`);
-  const lv = s.layers[sel.layer - 1];
   setText(selectedLabel, sel.layer === 1 ? `input ${sel.neuron + 1} (layer 1)` : `neuron ${sel.neuron + 1} of layer ${sel.layer}, example ${sel.example + 1}`);
   const inputs = sel.layer >= 2 ? s.layers[sel.layer - 2].size : 0;
   const key = `${sel.layer}:${sel.neuron}:${inputs}`;
@@ -481,7 +478,6 @@ function renderSelection(s: Snapshot): void {
   }
   paramSelect.hidden = sel.layer < 2;
   paramSelect.value = sel.weight === null ? 'bias' : String(sel.weight);
-  void lv;
 }
 
 function renderPlots(s: Snapshot): void {
@@ -499,7 +495,6 @@ function renderPlots(s: Snapshot): void {
   boundary.update(s.boundary, body.className);
 }
 
-let lastPaintedSeq = -1;
 const PROFILE = new URLSearchParams(location.search).has('profile');
 function timed(name: string, f: () => void): void {
   if (!PROFILE) return f();
@@ -531,7 +526,6 @@ function render(s: Snapshot, seq: number): void {
   if (seq < 0) return;
   performance.measure('render', { start: t0, end: t1 });
   requestAnimationFrame(() => {
-    lastPaintedSeq = seq;
     setTimeout(scrollPhases, 0);
     post({ type: 'painted', seq, at: performance.timeOrigin + performance.now(), equation: s.equation.text.join('\n'), summary: summary(s) });
   });
@@ -597,7 +591,4 @@ window.addEventListener('message', (e: MessageEvent) => {
 });
 
 setMode('waiting');
-void lastPaintedSeq;
-void dec;
-void DEFAULT_SELECTION;
 post({ type: 'ready', version: PROTOCOL_VERSION });
