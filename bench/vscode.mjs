@@ -35,10 +35,11 @@ for (const r of results) {
   );
 }
 console.log('');
-console.log('Stepper panel, same network: from the `stopped` event in the extension host to the webview reporting the step painted (target p95 ≤ 16 ms), and the part of it spent building the snapshot.');
+console.log('Stepper panel, same network: from the `stopped` event in the extension host (the panel’s tracker) to the webview reporting the step painted — the animation frame after its DOM update — and the parts: host → webview message, DOM update (render), waiting for the frame. Clock: performance.timeOrigin + performance.now() on both sides.');
 console.log('');
-console.log('| host | stop → painted median / p95 / max (ms) | snapshot build median / p95 (ms) |');
-console.log('|---|---:|---:|');
+console.log('| host | stop → painted median / p95 / max (ms) | stop → DOM updated median / p95 | message median / p95 | render median / p95 | frame wait median / p95 |');
+console.log('|---|---:|---:|---:|---:|---:|');
+const m = (s) => `${f(s.median)} / ${f(s.p95)}`;
 for (const r of results) {
-  console.log(`| ${r.host} | ${f(r.panelStopToPainted.median)} / ${f(r.panelStopToPainted.p95)} / ${f(r.panelStopToPainted.max)} | ${f(r.panelSnapshotBuild.median)} / ${f(r.panelSnapshotBuild.p95)} |`);
+  console.log(`| ${r.host} | ${m(r.panelStopToPainted)} / ${f(r.panelStopToPainted.max)} | ${m(r.panelStopToRendered)} | ${m(r.panelTransport)} | ${m(r.panelRender)} | ${m(r.panelFrameWait)} |`);
 }

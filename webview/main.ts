@@ -503,7 +503,7 @@ function timed(name: string, f: () => void): void {
   performance.measure(`render:${name}`, { start: t, end: performance.now() });
 }
 
-function render(s: Snapshot, seq: number): void {
+function render(s: Snapshot, seq: number, received = performance.now()): void {
   const t0 = performance.now();
   last = s;
   current = s.selection;
@@ -527,11 +527,12 @@ function render(s: Snapshot, seq: number): void {
   performance.measure('render', { start: t0, end: t1 });
   requestAnimationFrame(() => {
     setTimeout(scrollPhases, 0);
-    post({ type: 'painted', seq, at: performance.timeOrigin + performance.now(), equation: s.equation.text.join('\n'), summary: summary(s) });
+    const o = performance.timeOrigin;
+    post({ type: 'painted', seq, at: o + performance.now(), received: o + received, rendered: o + t1, equation: s.equation.text.join('\n'), summary: summary(s) });
   });
 }
 
-function onSnapshot(s: Snapshot, seq: number): void {
+function onSnapshot(s: Snapshot, seq: number, received: number): void {
   // After a reload, ask once for the selection the user had (the host answers with a new snapshot).
   if (!restored) {
     restored = true;
@@ -545,7 +546,7 @@ function onSnapshot(s: Snapshot, seq: number): void {
   }
   ui.selection = s.selection;
   saveState();
-  render(s, seq);
+  render(s, seq, received);
 }
 
 function showError(text: string): void {
@@ -555,6 +556,7 @@ function showError(text: string): void {
 }
 
 window.addEventListener('message', (e: MessageEvent) => {
+  const received = performance.now();
   const parsed = parseToWebview(e.data);
   if (!parsed.ok) {
     showError(`Dropped a malformed message from the extension: ${parsed.error}`);
@@ -565,7 +567,7 @@ window.addEventListener('message', (e: MessageEvent) => {
     switch (m.type) {
       case 'snapshot':
         errorBar.hidden = true;
-        onSnapshot(m.snapshot, m.seq);
+        onSnapshot(m.snapshot, m.seq, received);
         break;
       case 'idle':
         last = null;

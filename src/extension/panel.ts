@@ -28,6 +28,9 @@ export interface PaintReport {
   sentAt: number;
   equation: string;
   summary: string;
+  /** When the webview received the message and finished updating the DOM (same clock), when it says. */
+  received?: number;
+  rendered?: number;
 }
 
 const ACTION_COMMANDS: Record<PanelAction, string> = {
@@ -280,7 +283,7 @@ export class StepperPanel implements vscode.Disposable {
         const sentAt = this.sentAt.get(m.seq) ?? NaN;
         this.sentAt.delete(m.seq);
         for (const k of this.sentAt.keys()) if (k < m.seq) this.sentAt.delete(k);
-        const report: PaintReport = { seq: m.seq, at: m.at, sentAt, equation: m.equation, summary: m.summary };
+        const report: PaintReport = { seq: m.seq, at: m.at, sentAt, equation: m.equation, summary: m.summary, received: m.received, rendered: m.rendered };
         this.lastPaint = report;
         for (const f of this.paintListeners) f(report);
         this.painted(m.seq);

@@ -291,7 +291,12 @@ export type FromWebview =
   | { type: 'action'; action: PanelAction }
   | { type: 'granularity'; granularity: PanelGranularity }
   | { type: 'request'; id: number; request: WebviewRequest }
-  | { type: 'painted'; seq: number; at: number; equation: string; summary: string }
+  /**
+   * The snapshot `seq` is on screen: `at` is the animation frame after the DOM update (the frame that paints
+   * it); `received` and `rendered` (optional) when the message arrived and when the DOM update finished.
+   * All on the clock performance.timeOrigin + performance.now().
+   */
+  | { type: 'painted'; seq: number; at: number; equation: string; summary: string; received?: number; rendered?: number }
   | { type: 'error'; message: string };
 
 // ------------------------------------------------------------------------------------------------
@@ -341,7 +346,8 @@ export function parseFromWebview(v: unknown): Parsed<FromWebview> {
     }
     case 'painted':
       if (!isInt(v.seq, 0, Number.MAX_SAFE_INTEGER) || typeof v.at !== 'number' || !isStr(v.equation, 100000) || !isStr(v.summary, 100000)) return bad('painted: seq, at, equation and summary required');
-      return { ok: true, value: { type: 'painted', seq: v.seq, at: v.at, equation: v.equation, summary: v.summary } };
+      if ((v.received !== undefined && typeof v.received !== 'number') || (v.rendered !== undefined && typeof v.rendered !== 'number')) return bad('painted: received and rendered are times');
+      return { ok: true, value: { type: 'painted', seq: v.seq, at: v.at, equation: v.equation, summary: v.summary, ...(typeof v.received === 'number' ? { received: v.received } : {}), ...(typeof v.rendered === 'number' ? { rendered: v.rendered } : {}) } };
     case 'error':
       return isStr(v.message, 10000) ? { ok: true, value: { type: 'error', message: v.message } } : bad('error: message missing');
     default:

@@ -42,7 +42,7 @@ suite(`latency (${host} extension host)`, () => {
     let stops = 0;
     let stoppedAt = 0;
     let stoppedEpoch = 0;
-    interface Paint { seq: number; at: number; sentAt: number; summary: string }
+    interface Paint { seq: number; at: number; sentAt: number; summary: string; received?: number; rendered?: number }
     const panel = (ext.exports as { panel: { onDidPaint(f: (r: Paint) => void): vscode.Disposable; lastPainted?: Paint; isOpen: boolean } }).panel;
     const paints: Paint[] = [];
     const paintSub = panel.onDidPaint((r) => paints.push(r));
@@ -76,24 +76,38 @@ suite(`latency (${host} extension host)`, () => {
       for (let i = 0; i < 150; i++) over.push(await time('next'));
       for (let i = 0; i < 30; i++) into.push(await time('stepIn'));
       for (let i = 0; i < 30; i++) back.push(await time('stepBack'));
-      // The panel: step, then wait for the webview to report the step painted.
+      // The panel: step, then wait for the webview to report the step painted. The panel's own tracker sees
+      // the stop first (it was registered first) and stamps `sentAt` before building the snapshot, so the
+      // step's start is the earlier of its stamp and this suite's.
       await waitFor(() => panel.isOpen && paints.length > 0, 30_000, 'the panel painting the session');
+      await new Promise((r) => setTimeout(r, 1000)); // let the panel settle after the loops above
       const toPaint: number[] = [];
       const build: number[] = [];
+      const transport: number[] = [];
+      const renderMs: number[] = [];
+      const frameWait: number[] = [];
+      const toRendered: number[] = [];
       for (let i = 0; i < 120; i++) {
         const before = paints.length;
         const stopsBefore = stops;
         await session.customRequest('next', { threadId: 1 });
-        await waitFor(() => stops > stopsBefore && paints.slice(before).some((p) => p.sentAt >= stoppedEpoch - 0.5), 30_000, 'the step painted');
-        const p = paints.slice(before).find((q) => q.sentAt >= stoppedEpoch - 0.5)!;
-        toPaint.push(p.at - stoppedEpoch);
-        build.push(p.sentAt - stoppedEpoch);
+        await waitFor(() => stops > stopsBefore && paints.length > before, 30_000, 'the step painted');
+        const p = paints[before];
+        const start = Math.min(p.sentAt, stoppedEpoch);
+        toPaint.push(p.at - start);
+        build.push(Math.max(0, stoppedEpoch - p.sentAt));
+        if (p.received !== undefined && p.rendered !== undefined) {
+          transport.push(p.received - p.sentAt);
+          renderMs.push(p.rendered - p.received);
+          frameWait.push(p.at - p.rendered);
+          toRendered.push(p.rendered - start);
+        }
       }
       paintSub.dispose();
       const position = (await session.customRequest('backprop/position')) as { step: number };
       assert.ok(position.step > 100, `stepped: ${JSON.stringify(position)}`);
       const stat = (a: number[]) => ({ n: a.length, median: quantile(a, 0.5), p95: quantile(a, 0.95), max: Math.max(...a) });
-      console.log('BENCH ' + JSON.stringify({ host, activation, launchMs, stepOver: stat(over), stepIn: stat(into), stepBack: stat(back), panelStopToPainted: stat(toPaint), panelSnapshotBuild: stat(build) }));
+      console.log('BENCH ' + JSON.stringify({ host, activation, launchMs, stepOver: stat(over), stepIn: stat(into), stepBack: stat(back), panelStopToPainted: stat(toPaint), panelTrackerToTracker: stat(build), panelStopToRendered: stat(toRendered), panelTransport: stat(transport), panelRender: stat(renderMs), panelFrameWait: stat(frameWait) }));
       await vscode.debug.stopDebugging(session);
     } finally {
       tracker.dispose();
