@@ -138,7 +138,8 @@ export async function launchChromium(parent) {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: paths.chromium,
     headless: true,
-    viewport: { width: 1280, height: 800 },
+    // VIEWPORT=WxH for screenshots (default 1280x800).
+    viewport: (([w, h]) => ({ width: w || 1280, height: h || 800 }))((process.env.VIEWPORT ?? '').split('x').map(Number)),
     // Our signal handlers close the browser (cleanup): Playwright's would exit the process before the
     // other cleanups run. Its exit hook still kills the browser if all else fails.
     handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
