@@ -248,7 +248,11 @@ export class StepperPanel implements vscode.Disposable {
   // ------------------------------------------------------------------------------------------
 
   private receive(panel: vscode.WebviewPanel, raw: unknown): void {
-    if (panel !== this.panel) return;
+    if (panel === this.panel) this.handleMessage(raw);
+  }
+
+  /** A message as from the webview: validated, then acted on (public so tests can press the panel's buttons). */
+  handleMessage(raw: unknown): void {
     const parsed = parseFromWebview(raw);
     if (!parsed.ok) {
       console.warn(`Backprop Stepper panel: dropped a malformed message (${parsed.error})`);

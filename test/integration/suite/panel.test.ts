@@ -17,6 +17,7 @@ interface PanelApi {
   lastPainted: PaintReport | undefined;
   onDidPaint(f: (r: PaintReport) => void): vscode.Disposable;
   select(s: Record<string, unknown>): void;
+  handleMessage(m: unknown): void;
   close(): void;
 }
 
@@ -78,5 +79,25 @@ suite(`stepper panel (${host} extension host)`, () => {
     await vscode.commands.executeCommand('workbench.action.debug.stepBack');
     const back = await painted(n, (r) => /step 4\b/.test(r.summary), 'step 4 painted after step back');
     assert.ok(back.equation.includes('0.138498562'), back.equation);
+
+    // The panel's own buttons, as the webview posts them: Step by phase finishes the δ phase (step 5), then
+    // the gradient phase (step 7); Step Back by layer returns to step 6.
+    panel.handleMessage({ type: 'granularity', granularity: 'phase' });
+    n = paints.length;
+    panel.handleMessage({ type: 'action', action: 'step' });
+    await painted(n, (r) => /step 5\b/.test(r.summary), 'step 5 painted after the Step button');
+    n = paints.length;
+    panel.handleMessage({ type: 'action', action: 'step' });
+    const grads = await painted(n, (r) => /step 7\b/.test(r.summary), 'step 7 (end of the gradient phase) painted');
+    assert.ok(grads.equation.includes('∂C/∂w²₁₁'), grads.equation);
+    panel.handleMessage({ type: 'granularity', granularity: 'layer' });
+    n = paints.length;
+    panel.handleMessage({ type: 'action', action: 'stepBack' });
+    await painted(n, (r) => /step 6\b/.test(r.summary), 'step 6 painted after the Back button');
+    // A malformed message from the webview is dropped: nothing steps.
+    n = paints.length;
+    panel.handleMessage({ type: 'action', action: 'format-disk' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(paints.slice(n).every((p) => /step 6\b/.test(p.summary)), 'no step after a malformed message');
   });
 });
