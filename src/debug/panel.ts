@@ -461,6 +461,8 @@ function paramChecksum(rt: DebugRuntime): number {
 }
 
 const BOUNDARY_GRID = 48;
+/** Networks with more weights get no decision boundary: its grid would cost more than a few ms per update. */
+const BOUNDARY_MAX_WEIGHTS = 5000;
 
 function boundary(rt: DebugRuntime): BoundaryView | null {
   const net = rt.net;
@@ -471,7 +473,7 @@ function boundary(rt: DebugRuntime): BoundaryView | null {
   // Only small networks: the grid is BOUNDARY_GRID² forward passes at each new set of parameters.
   let weights = 0;
   for (const s of net.layers) weights += s.size * s.inputSize;
-  if (weights > 20000) return null;
+  if (weights > BOUNDARY_MAX_WEIGHTS) return null;
   const key = paramChecksum(rt);
   const cached = boundaryCache.get(rt);
   if (cached && cached.key === key) return cached.view;
@@ -552,6 +554,19 @@ interface WeightTrace {
 const weightCache = new WeakMap<DebugRuntime, WeightTrace>();
 /** Mini-batches of weight history kept (and replayed at most per snapshot). */
 export const WEIGHT_HISTORY_BATCHES = 200;
+/**
+ * The replay must not stall the extension host: the window shrinks for large networks so that it costs
+ * at most about this many floating-point operations (≈ 6 per weight and example per mini-batch), but
+ * always covers the last 8 mini-batches (which have dense checkpoints, so replaying them is cheap).
+ */
+const WEIGHT_HISTORY_FLOPS = 2e8;
+
+function weightWindow(rt: DebugRuntime): number {
+  let weights = 0;
+  for (const s of rt.net.layers) weights += s.size * s.inputSize;
+  const perBatch = 6 * weights * rt.trainer.batchSize;
+  return Math.max(8, Math.min(WEIGHT_HISTORY_BATCHES, Math.floor(WEIGHT_HISTORY_FLOPS / perBatch)));
+}
 
 function weightHistory(rt: DebugRuntime, sel: Selection): HistoryView['weight'] {
   if (sel.weight === null || sel.layer < 2) return null;
@@ -567,6 +582,7 @@ function weightHistory(rt: DebugRuntime, sel: Selection): HistoryView['weight'] 
   const here = t.step;
   const loc = here > 0 ? t.locate(here) : null;
   const completed = loc ? (loc.micro && loc.index < perBatch - 1 ? loc.batchIndex : loc.batchIndex + 1) : 0;
+  // Kept: the last WEIGHT_HISTORY_BATCHES mini-batches. Replayed per snapshot: at most weightWindow(rt).
   const first = Math.max(0, completed - WEIGHT_HISTORY_BATCHES);
   const key = `${l}:${idx}:${t.firstStep}`;
   let trace = weightCache.get(rt);
@@ -577,34 +593,34 @@ function weightHistory(rt: DebugRuntime, sel: Selection): HistoryView['weight'] 
     trace.value.pop();
     for (const s of Object.values(trace.state)) s.pop();
   }
-  const have = trace.batches.length ? trace.batches[trace.batches.length - 1] : first;
-  const from = Math.max(first, have);
+  const have = trace.batches.length ? trace.batches[trace.batches.length - 1] : 0;
+  const from = Math.max(first, have, completed - weightWindow(rt));
+  // A gap (training ran on by more than the replay budget): start afresh from `from`.
+  if (from > have) trace = { key, batches: [], value: [], state: {} };
   if (from < completed) {
+    // The step of batch b's last update (each epoch ends with one epoch-end step).
     const endOfBatch = (b: number): number => {
-      // The step of batch b's last update: count steps through the epochs (each epoch ends with one epoch-end step).
       const e = Math.floor(b / t.batchesPerEpoch);
       return e * t.stepsPerEpoch + (b - e * t.batchesPerEpoch + 1) * perBatch;
     };
-    if (endOfBatch(from) >= t.firstStep) {
-      if (from > have || !trace.batches.length) trace = { key, batches: [], value: [], state: {} };
-      for (let b = from; b < completed; b++) {
-        const s = endOfBatch(b);
-        if (s < t.firstStep) continue;
-        t.goTo(s);
-        const p = t.model.layers[l - 2];
-        const st = t.optimizerStates(l).W;
-        trace.batches.push(b + 1);
-        trace.value.push(p.W[idx]);
-        const o = rt.net.optimizer;
-        if (st.momentum) (trace.state['momentum v'] ??= []).push(st.momentum[idx]);
-        if (st.mean && st.square) {
-          const { c1, c2 } = adamBiasCorrections(o, st.step);
-          (trace.state['m̂'] ??= []).push(st.mean[idx] / c1);
-          (trace.state['v̂'] ??= []).push(st.square[idx] / c2);
-        } else if (st.square) (trace.state['v'] ??= []).push(st.square[idx]);
-      }
-      t.goTo(here);
+    const o = rt.net.optimizer;
+    for (let b = from; b < completed; b++) {
+      const s = endOfBatch(b);
+      // History before the last edit belongs to the unedited run.
+      if (s < t.firstStep) continue;
+      t.goTo(s);
+      const p = t.model.layers[l - 2];
+      const st = t.optimizerStates(l).W;
+      trace.batches.push(b + 1);
+      trace.value.push(p.W[idx]);
+      if (st.momentum) (trace.state['momentum v'] ??= []).push(st.momentum[idx]);
+      if (st.mean && st.square) {
+        const { c1, c2 } = adamBiasCorrections(o, st.step);
+        (trace.state['m̂'] ??= []).push(st.mean[idx] / c1);
+        (trace.state['v̂'] ??= []).push(st.square[idx] / c2);
+      } else if (st.square) (trace.state['v'] ??= []).push(st.square[idx]);
     }
+    t.goTo(here);
   }
   // Drop what fell out of the window.
   const keep = trace.batches.findIndex((b) => b > first);
