@@ -76,8 +76,10 @@ export class EquationPane {
       const ref = parseRefKey(el.dataset.ref ?? '');
       el.tabIndex = 0;
       el.classList.add('eq-num');
-      el.setAttribute('aria-label', `${el.textContent ?? ''}: ${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}`);
-      el.title = ref ? describe(ref.q, ref.l, ref.j, ref.k) : '';
+      // The full value rides along in \htmlData{…, v=…} (the equation shows 4 significant digits).
+      const full = el.dataset.v ? ` = ${el.dataset.v}` : '';
+      el.setAttribute('aria-label', `${el.textContent ?? ''}: ${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}${full}`);
+      el.title = `${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}${full}`;
     }
   }
 

@@ -105,6 +105,7 @@ describe('stepper panel webview', () => {
     // Pointing at a number in the equation highlights its origin in the table and the diagram.
     const num = p.page.locator('.eq-substituted [data-ref="delta:3:0"]').first();
     assert.equal(await num.count(), 1, 'δ³₁ is a linked number in the equation');
+    assert.equal(await num.getAttribute('title'), 'error δ of neuron 1 in layer 3 = 0.138498561629');
     await num.hover();
     assert.equal(await p.page.locator('td[data-ref="delta:3:0"].linked').count(), 1);
     assert.equal(await p.page.locator('.neuron.linked[data-l="3"][data-j="0"]').count(), 1);
