@@ -592,5 +592,15 @@ window.addEventListener('message', (e: MessageEvent) => {
   }
 });
 
+// When the panel gets the focus back (the host returns it after a step started here, since VS Code
+// focuses the editor at every stop), put it back on the control that had it, so Enter repeats.
+let lastFocused: HTMLElement | null = null;
+document.addEventListener('focusin', (e) => {
+  if (e.target instanceof HTMLElement && e.target !== document.body) lastFocused = e.target;
+});
+window.addEventListener('focus', () => {
+  if ((document.activeElement === null || document.activeElement === document.body) && lastFocused?.isConnected) lastFocused.focus({ preventScroll: true });
+});
+
 setMode('waiting');
 post({ type: 'ready', version: PROTOCOL_VERSION });

@@ -78,6 +78,8 @@ export class StepperPanel implements vscode.Disposable {
   private readonly paintListeners = new Set<(r: PaintReport) => void>();
   private lastPaint: PaintReport | undefined;
   private readonly sentAt = new Map<number, number>();
+  /** When an action came from the panel while it had focus: give focus back after the stop it causes. */
+  private refocusUntil = 0;
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.disposables.push(
@@ -160,7 +162,13 @@ export class StepperPanel implements vscode.Disposable {
     const subs: vscode.Disposable[] = [
       panel.webview.onDidReceiveMessage((m: unknown) => this.receive(panel, m)),
       panel.onDidChangeViewState(() => {
-        if (panel.visible && this.ready) this.refresh();
+        // Hidden, the webview's page is discarded (no retainContextWhenHidden): it reloads when shown
+        // again, restores its state and says `ready`, and then gets the current snapshot.
+        if (!panel.visible) {
+          this.ready = false;
+          this.inFlight = undefined;
+          this.dirty = false;
+        } else if (this.ready) this.refresh();
       }),
     ];
     panel.onDidDispose(() => {
@@ -291,6 +299,11 @@ export class StepperPanel implements vscode.Disposable {
         this.lastPaint = report;
         for (const f of this.paintListeners) f(report);
         this.painted(m.seq);
+        if (this.refocusUntil > Date.now()) {
+          this.refocusUntil = 0;
+          // After VS Code's own reveal of the stopped frame's source, which this waits for.
+          setTimeout(() => this.panel?.reveal(this.panel.viewColumn, false), 150);
+        }
         return;
       }
       case 'error':
@@ -301,6 +314,10 @@ export class StepperPanel implements vscode.Disposable {
 
   private async act(action: PanelAction): Promise<void> {
     const session = this.session;
+    // VS Code focuses the editor when a session stops (debug.focusEditorOnBreak); a step started from the
+    // panel's keyboard or buttons should leave the focus in the panel, so the next key steps again.
+    // (`panel.active` cannot tell: it is not updated yet when a click in the webview sends the action.)
+    if (this.panel?.visible) this.refocusUntil = Date.now() + 5000;
     if (!session) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Start a Backprop debug session first (F5 on a *.backprop.json file).'));
       return;

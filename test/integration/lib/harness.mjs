@@ -2,6 +2,7 @@
 // ports, the temporary workspace (a copy of examples/), headless Debian chromium via playwright-core, and
 // one exit path that always ends the children (code-server, chromium) and removes temporary folders.
 // Runs on the machine's Node (runWebTests.mjs) and on Node 24 (the code-server shim).
+import { drivePanel } from './panelDriver.mjs';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -195,5 +196,9 @@ export async function runInPage(context, url, tag) {
   }
   log(tag, `opening ${url.length > 160 ? url.slice(0, 160) + '…' : url}`);
   await page.goto(url);
+  // Real mouse and keyboard input into the stepper panel, for the panel suite (see panelDriver.mjs).
+  drivePanel(page, log, () => done).catch((e) => {
+    if (!done) log(tag, `panel driver: ${e.message}`);
+  });
   return exited;
 }

@@ -100,4 +100,33 @@ suite(`stepper panel (${host} extension host)`, () => {
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(paints.slice(n).every((p) => /step 6\b/.test(p.summary)), 'no step after a malformed message');
   });
+
+  test('real mouse and keyboard in the webview (driven by the runner): Step button, →, → (focus kept), F10 step once each; ← steps back', async function () {
+    this.timeout(90_000);
+    if (vscode.debug.activeDebugSession) await vscode.debug.stopDebugging(vscode.debug.activeDebugSession);
+    await waitFor(() => !vscode.debug.activeDebugSession, 10_000, 'the previous session to end');
+    // The runner's driver (test/integration/lib/panelDriver.mjs) acts on the panel showing "drive me".
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(examplesUri('mazur.backprop.json'))).replace('"Mazur 2-2-2"', '"drive me"');
+    const uri = examplesUri('drive-me.backprop.json');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    // In the first editor group: the panel (beside it) may hold the focus after the last test's steps.
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), vscode.ViewColumn.One);
+    const n0 = paints.length;
+    assert.strictEqual(await vscode.debug.startDebugging(workspaceFolder(), { type: 'backprop', request: 'launch', name: 'drive me', network: '${file}', stopOnEntry: true }), true);
+    const stepOf = (r: PaintReport): number => Number(/step (\d+)\b/.exec(r.summary)?.[1] ?? -1);
+    await painted(n0, (r) => stepOf(r) === 0, 'the entry step painted');
+    let n = paints.length;
+    await painted(n, (r) => stepOf(r) === 1, 'step 1 after a click on the Step button');
+    n = paints.length;
+    await painted(n, (r) => stepOf(r) === 2, 'step 2 after → in the panel');
+    n = paints.length;
+    await painted(n, (r) => stepOf(r) === 3, 'step 3 after → again (the panel kept the focus through the stop)');
+    n = paints.length;
+    await painted(n, (r) => stepOf(r) === 4, 'step 4 after F10 in the panel (forwarded to VS Code)');
+    // ← comes 1.5 s after F10: a second step from one F10 press would show as step 5 before it.
+    n = paints.length;
+    const back = await painted(n, (r) => stepOf(r) !== 4, 'the next step painted after F10');
+    assert.strictEqual(stepOf(back), 3, `after F10 the next painted step is the step back to 3, not ${back.summary}`);
+    assert.ok(back.equation.includes('0.298371109'), back.equation);
+  });
 });
