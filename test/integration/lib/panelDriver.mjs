@@ -1,3 +1,4 @@
+/* global document -- the functions passed to frame.evaluate() run in the page */
 // Real input into the stepper panel's webview, inside the real VS Code the suites run in: the mouse and the
 // keyboard as Playwright sends them to the page (not messages made up by a test). It waits for a panel
 // showing the network file drive-me.backprop.json (written by test/integration/suite/panel.test.ts), then:
