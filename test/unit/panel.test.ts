@@ -244,3 +244,42 @@ test('panel HTML: a nonce CSP with no inline or eval, only local assets', () => 
   assert.ok(html.includes('<script nonce="abcdef0123456789abcdef" src="https://x.vscode-cdn.net/dist/webview/main.js">'));
   assert.throws(() => panelHtml({ cspSource: 'x', nonce: 'short', scriptUri: '', styleUri: '' }), /nonce/);
 });
+
+test('every example and every layer kind: each step of two mini-batches gives a valid snapshot whose LaTeX KaTeX accepts', async () => {
+  const katex = (await import('katex')).default;
+  const tex = (s: string): void => {
+    katex.renderToString(s, { throwOnError: true, strict: 'ignore', trust: (c: { command: string }) => c.command === '\\htmlData', displayMode: true });
+  };
+  const files = ['mazur', 'xor', 'iris', 'digits'].map((n) => ({ name: `${n}.backprop.json`, text: readFileSync(new URL(`../../examples/${n}.backprop.json`, import.meta.url), 'utf8') }));
+  const data = { inputs: [[0.2, -0.4, 0.9], [1, 0.5, -0.3], [-0.7, 0.1, 0.4], [0.3, 0.8, -0.9]], targets: [[1, 0], [0, 1], [1, 0], [0, 1]] };
+  const kinds: object[] = [
+    { layers: [{ size: 3 }, { size: 3, activation: 'tanh', batchNorm: {} }, { size: 3, activation: 'relu', residual: true }, { size: 2, activation: 'softmax' }], loss: 'cross-entropy', optimizer: { type: 'nesterov', learningRate: 0.1, momentum: 0.9 }, training: { batchSize: 2, epochs: 2, clipNorm: 1 } },
+    { layers: [{ size: 3 }, { size: 4, activation: 'leaky-relu', dropout: 0.5 }, { size: 2, activation: 'sigmoid' }], loss: 'binary-cross-entropy', optimizer: { type: 'rmsprop', learningRate: 0.01, momentum: 0.5 }, training: { batchSize: 4, epochs: 2 } },
+    { layers: [{ size: 3 }, { size: 2, activation: 'linear' }, { size: 2, activation: 'sigmoid' }], loss: 'mse', optimizer: { type: 'adamw', learningRate: 0.01, weightDecay: 0.1 }, training: { batchSize: 1, epochs: 1, clipValue: 0.5 } },
+    { layers: [{ size: 3 }, { size: 2, activation: 'relu' }, { size: 2, activation: 'sigmoid' }], loss: 'mse', optimizer: { type: 'sgd', learningRate: 0.1, weightDecay: 0.01 }, training: { batchSize: 3, epochs: 1 } },
+  ].map((k, i) => ({ name: `kind${i}.backprop.json`, text: JSON.stringify({ seed: 2, ...k, data }) }));
+  for (const f of [...files, ...kinds]) {
+    const { runtime: rt, diagnostics } = await DebugRuntime.load(f.text, f.name, undefined);
+    assert.ok(rt, `${f.name}: ${DebugRuntime.describeDiagnostics(diagnostics)}`);
+    const steps = Math.min(rt.trainer.totalSteps, 2 * rt.trainer.program.length + 1);
+    const seen = new Set<string>();
+    for (let i = 0; i <= steps; i++) {
+      for (const layer of [1, 2, rt.L]) {
+        const s = snap(rt, { layer, neuron: 1, example: 1, weight: layer > 1 ? 1 : null, neurons: 'delta', edges: 'dW', tables: ['W', 'b', 'dW', 'db', 'optimizer'] });
+        tex(s.equation.general);
+        if (s.equation.substituted) tex(s.equation.substituted);
+        assert.ok(s.equation.substituted === null || s.equation.text.length > 0, `${f.name} step ${i}: text beside the LaTeX`);
+        seen.add(s.equation.rule);
+      }
+      if (i === 1) {
+        // Inside a layer step: neuron by neuron, then example by example.
+        await rt.stepForward('neuron', noop);
+        const s = snap(rt);
+        assert.equal(s.position.neuron, 0);
+        if (s.equation.substituted) tex(s.equation.substituted);
+      }
+      await rt.stepForward('layer', noop);
+    }
+    for (const rule of ['forward', 'loss', 'BP1', 'BP2', 'BP3, BP4', 'update']) assert.ok(seen.has(rule), `${f.name}: no ${rule} step seen (${[...seen].join(', ')})`);
+  }
+});
