@@ -33,6 +33,7 @@ import {
 } from '../shared/protocol';
 import { explainNeuron } from './explain';
 import { sub, sup } from './notation';
+import { MAX_EXAMPLES, operands, showSum, type Operand, type Sum } from './operands';
 import type { DebugRuntime } from './runtime';
 
 export interface SnapshotOptions {
@@ -42,11 +43,6 @@ export interface SnapshotOptions {
   reason: string;
   granularity: PanelGranularity;
 }
-
-/** Sums with more terms than this show the first ones, then "…". */
-const MAX_TERMS = 6;
-/** Examples shown in a mini-batch mean before "…". */
-const MAX_EXAMPLES = 4;
 
 // ------------------------------------------------------------------------------------------------
 // LaTeX numbers
@@ -81,9 +77,6 @@ function tr(x: number, ref: Ref | null): string {
   const body = texNumber(x, 6);
   return ref ? `\\htmlData{ref=${refKey(ref)}, v=${fullValue(x)}}{${body}}` : body;
 }
-
-const sumTex = (terms: string[], total: number): string =>
-  terms.length <= MAX_TERMS ? terms.join(' + ') : `${terms.slice(0, MAX_TERMS - 1).join(' + ')} + \\dots_{(${terms.length}\\text{ terms, }\\Sigma = ${texNumber(total)})}`;
 
 const ACT_TEX: Record<string, string> = { sigmoid: '\\sigma', tanh: '\\tanh', relu: '\\operatorname{ReLU}', 'leaky-relu': '\\operatorname{LReLU}', linear: '', softmax: '\\operatorname{softmax}' };
 
@@ -156,149 +149,80 @@ function generalForm(rt: DebugRuntime, phase: string, layer: number | null): { t
 // Substituted equations
 // ------------------------------------------------------------------------------------------------
 
-function sigmaPrime(activation: string, y: number, s: number, leak: number): number {
-  switch (activation) {
-    case 'sigmoid':
-      return s * (1 - s);
-    case 'tanh':
-      return 1 - s * s;
-    case 'relu':
-      return y > 0 ? 1 : 0;
-    case 'leaky-relu':
-      return y > 0 ? 1 : leak;
-    default:
-      return 1;
-  }
-}
+/** An operand linked to where it came from (`link` false: shown unlinked). */
+const on = (o: Operand, link = true): string => tn(o.v, link ? o.ref : null);
+const onr = (o: Operand, link = true): string => tr(o.v, link ? o.ref : null);
+const product = (a: Operand, b: Operand): string => `${on(a)} \\cdot ${on(b)}`;
+const sumTex = (s: Sum, term: (a: Operand, b: Operand) => string = product): string =>
+  showSum(s, term, (count, total) => `\\dots_{(${count}\\text{ terms, }\\Sigma = ${texNumber(total)})}`);
 
 function substituted(rt: DebugRuntime, phase: string, l: number, j: number, x: number, kSel: number): string | null {
-  const t = rt.trainer;
-  const i = l - 2;
-  const spec = rt.net.layers[i];
-  if (!spec) return null;
-  const n = spec.size;
-  const k = spec.inputSize;
-  const m = t.ws.m;
-  const p = t.model.layers[i];
-  const buf = t.ws.layers[i];
-  const input = i === 0 ? t.ws.X : t.ws.layers[i - 1].A;
-  const L = rt.L;
-  const e = x * n + j;
+  const o = operands(rt, phase, l, j, x, kSel);
+  if (!o) return null;
+  const { m, spec } = o;
+  const J = `${j + 1}`;
   const lines: string[] = [];
-  switch (phase) {
+  switch (o.phase) {
     case 'forward': {
-      const terms: string[] = [];
-      let acc = 0;
-      for (let q = 0; q < k; q++) {
-        const w = p.W[j * k + q];
-        const a = input[x * k + q];
-        acc += w * a;
-        if (q < MAX_TERMS) terms.push(`${tn(w, { q: 'W', l, j, k: q })} \\cdot ${tn(a, { q: 'a', l: l - 1, j: q })}`);
-        else if (q === MAX_TERMS) terms.push('');
-      }
-      const shown = k <= MAX_TERMS ? terms.join(' + ') : `${terms.slice(0, MAX_TERMS - 1).join(' + ')} + \\dots_{(${k}\\text{ terms, }\\Sigma = ${texNumber(acc)})}`;
-      lines.push(`z^{${l}}_{${j + 1}} = \\sum_k w^{${l}}_{${j + 1}k} a^{${l - 1}}_k + b^{${l}}_{${j + 1}} = ${shown} + ${tn(p.b[j], { q: 'b', l, j })} = ${tr(buf.Z[e], { q: 'z', l, j })}`);
-      if (spec.batchNorm) lines.push(`y^{${l}}_{${j + 1}} = \\gamma \\frac{z - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta = ${tr(buf.Y[e], null)}`);
-      const zname = spec.batchNorm ? `y^{${l}}_{${j + 1}}` : `z^{${l}}_{${j + 1}}`;
-      if (spec.activation === 'softmax') lines.push(`a^{${l}}_{${j + 1}} = \\frac{e^{${zname}}}{\\sum_k e^{z^{${l}}_k}} = ${tr(buf.S[e], { q: 'a', l, j })}`);
-      else lines.push(`a^{${l}}_{${j + 1}} = ${ACT_TEX[spec.activation] || '\\operatorname{id}'}(${tn(buf.Y[e], { q: 'z', l, j }, false)}) = ${tr(buf.S[e], { q: 'a', l, j })}`);
-      if (spec.residual) lines.push(`a^{${l}}_{${j + 1}} \\leftarrow a^{${l}}_{${j + 1}} + a^{${l - 1}}_{${j + 1}} \\text{ (residual)}`);
-      if (buf.mask) lines.push(`a^{${l}}_{${j + 1}} \\cdot \\text{mask} = ${tn(buf.mask[e], null)} \\Rightarrow ${tr(buf.A[e], { q: 'a', l, j })} \\text{ (dropout)}`);
+      lines.push(`z^{${l}}_{${J}} = \\sum_k w^{${l}}_{${J}k} a^{${l - 1}}_k + b^{${l}}_{${J}} = ${sumTex(o.dot)} + ${on(o.b)} = ${onr(o.z)}`);
+      if (o.batchNorm) lines.push(`y^{${l}}_{${J}} = \\gamma \\frac{z - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}} + \\beta = ${onr(o.y, false)}`);
+      const zname = o.batchNorm ? `y^{${l}}_{${J}}` : `z^{${l}}_{${J}}`;
+      if (spec.activation === 'softmax') lines.push(`a^{${l}}_{${J}} = \\frac{e^{${zname}}}{\\sum_k e^{z^{${l}}_k}} = ${onr(o.s)}`);
+      else lines.push(`a^{${l}}_{${J}} = ${ACT_TEX[spec.activation] || '\\operatorname{id}'}(${tn(o.y.v, o.y.ref, false)}) = ${onr(o.s)}`);
+      if (spec.residual) lines.push(`a^{${l}}_{${J}} \\leftarrow a^{${l}}_{${J}} + a^{${l - 1}}_{${J}} \\text{ (residual)}`);
+      if (o.mask !== null) lines.push(`a^{${l}}_{${J}} \\cdot \\text{mask} = ${tn(o.mask, null)} \\Rightarrow ${onr(o.a)} \\text{ (dropout)}`);
       break;
     }
     case 'loss': {
-      const no = rt.net.layers[rt.net.layers.length - 1].size;
-      const A = t.ws.layers[t.ws.layers.length - 1].S;
-      const terms: string[] = [];
-      for (let q = 0; q < no; q++) {
-        const y = t.ws.T[x * no + q];
-        const a = A[x * no + q];
-        const ty = tn(y, { q: 'y', l: L, j: q });
-        const ta = tn(a, { q: 'a', l: L, j: q });
-        if (rt.net.loss === 'mse') terms.push(`\\tfrac12(${ty} - ${ta})^2`);
-        else if (rt.net.loss === 'cross-entropy') {
-          if (y !== 0) terms.push(`-${ty} \\ln ${ta}`);
-        } else terms.push(`-[${ty} \\ln ${ta} + (1 - ${ty}) \\ln(1 - ${ta})]`);
-      }
-      const cx = t.ws.costs[x];
-      lines.push(`C_{${m > 1 ? x + 1 : 'x'}} = ${sumTex(terms, cx)} = ${tr(cx, { q: 'cost', l: L, j: x })}`);
-      if (m > 1) lines.push(`C = \\frac{1}{${m}} \\sum_x C_x = ${tr(rt.currentLoss(), null)}`);
+      const term = (y: Operand, a: Operand): string => {
+        if (rt.net.loss === 'mse') return `\\tfrac12(${on(y)} - ${on(a)})^2`;
+        if (rt.net.loss === 'cross-entropy') return `-${on(y)} \\ln ${on(a)}`;
+        return `-[${on(y)} \\ln ${on(a)} + (1 - ${on(y)}) \\ln(1 - ${on(a)})]`;
+      };
+      lines.push(`C_{${m > 1 ? o.x + 1 : 'x'}} = ${sumTex(o.terms, term)} = ${onr(o.cost)}`);
+      if (m > 1) lines.push(`C = \\frac{1}{${m}} \\sum_x C_x = ${tr(o.batchCost, null)}`);
       break;
     }
     case 'delta': {
-      const d = sigmaPrime(spec.activation, buf.Y[e], buf.S[e], spec.leak);
-      const dp = tn(d, { q: 'sigmaPrime', l, j });
-      const J = `${j + 1}`;
-      if (l === L) {
-        const yj = t.ws.T[x * n + j];
-        const a = buf.S[e];
-        const simple = (rt.net.loss === 'cross-entropy' && spec.activation === 'softmax') || (rt.net.loss === 'binary-cross-entropy' && spec.activation === 'sigmoid');
-        if (simple) lines.push(`\\delta^{${l}}_{${J}} = a^{${l}}_{${J}} - y_{${J}} = ${tn(a, { q: 'a', l, j })} - ${tn(yj, { q: 'y', l, j })} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
-        else if (rt.net.loss === 'mse') lines.push(`\\delta^{${l}}_{${J}} = (a^{${l}}_{${J}} - y_{${J}})\\,\\sigma'(z^{${l}}_{${J}}) = (${tn(a, { q: 'a', l, j })} - ${tn(yj, { q: 'y', l, j })}) \\cdot ${dp} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
-        else lines.push(`\\delta^{${l}}_{${J}} = \\frac{\\partial C}{\\partial a^{${l}}_{${J}}} \\sigma'(z^{${l}}_{${J}}) = ${tn(buf.G[e], null)} \\cdot ${dp} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
-      } else {
-        const above = t.model.layers[i + 1];
-        const na = rt.net.layers[i + 1].size;
-        const Da = t.ws.layers[i + 1].D;
-        const terms: string[] = [];
-        let acc = 0;
-        for (let q = 0; q < na; q++) {
-          const w = above.W[q * n + j];
-          const dd = Da[x * na + q];
-          acc += w * dd;
-          terms.push(`${tn(w, { q: 'W', l: l + 1, j: q, k: j })} \\cdot ${tn(dd, { q: 'delta', l: l + 1, j: q })}`);
-        }
-        if (spec.batchNorm) {
-          lines.push(`\\frac{\\partial C}{\\partial a^{${l}}_{${J}}} = \\sum_k w^{${l + 1}}_{k${J}} \\delta^{${l + 1}}_k = ${tr(buf.G[e], null)}`);
-          lines.push(`\\delta^{${l}}_{${J}} = ${tr(buf.D[e], { q: 'delta', l, j })} \\text{ (through } \\sigma' \\text{ and batch normalization)}`);
-        } else {
-          const res = spec.residual ? ` + ${tn(buf.G[e] - acc, null)}_{\\text{residual}}` : '';
-          lines.push(`\\delta^{${l}}_{${J}} = \\Big(\\sum_k w^{${l + 1}}_{k${J}} \\delta^{${l + 1}}_k\\Big)\\,\\sigma'(z^{${l}}_{${J}}) = (${sumTex(terms, acc)}${res}) \\cdot ${dp} = ${tr(buf.D[e], { q: 'delta', l, j })}`);
-        }
+      const dp = on(o.sigmaPrime);
+      const D = onr(o.delta);
+      const out = o.output;
+      if (out?.form === 'simple') lines.push(`\\delta^{${l}}_{${J}} = a^{${l}}_{${J}} - y_{${J}} = ${on(out.a)} - ${on(out.target)} = ${D}`);
+      else if (out?.form === 'mse') lines.push(`\\delta^{${l}}_{${J}} = (a^{${l}}_{${J}} - y_{${J}})\\,\\sigma'(z^{${l}}_{${J}}) = (${on(out.a)} - ${on(out.target)}) \\cdot ${dp} = ${D}`);
+      else if (out) lines.push(`\\delta^{${l}}_{${J}} = \\frac{\\partial C}{\\partial a^{${l}}_{${J}}} \\sigma'(z^{${l}}_{${J}}) = ${on(o.g)} \\cdot ${dp} = ${D}`);
+      else if (o.backward && spec.batchNorm) {
+        lines.push(`\\frac{\\partial C}{\\partial a^{${l}}_{${J}}} = \\sum_k w^{${l + 1}}_{k${J}} \\delta^{${l + 1}}_k = ${onr(o.g)}`);
+        lines.push(`\\delta^{${l}}_{${J}} = ${D} \\text{ (through } \\sigma' \\text{ and batch normalization)}`);
+      } else if (o.backward) {
+        const res = spec.residual ? ` + ${tn(o.backward.residual, null)}_{\\text{residual}}` : '';
+        lines.push(`\\delta^{${l}}_{${J}} = \\Big(\\sum_k w^{${l + 1}}_{k${J}} \\delta^{${l + 1}}_k\\Big)\\,\\sigma'(z^{${l}}_{${J}}) = (${sumTex(o.backward.sum)}${res}) \\cdot ${dp} = ${D}`);
       }
       break;
     }
     case 'gradient': {
-      const q = Math.min(kSel, k - 1);
-      const J = `${j + 1}`;
+      const { q, examples, dW } = o.weights[0];
       const K = `${q + 1}`;
-      if (m === 1) lines.push(`\\frac{\\partial C}{\\partial w^{${l}}_{${J}${K}}} = a^{${l - 1}}_{${K}} \\delta^{${l}}_{${J}} = ${tn(input[q], { q: 'a', l: l - 1, j: q })} \\cdot ${tn(buf.D[j], { q: 'delta', l, j })} = ${tr(p.dW[j * k + q], { q: 'dW', l, j, k: q })}`);
-      else {
-        const terms: string[] = [];
-        for (let ex = 0; ex < Math.min(m, MAX_EXAMPLES); ex++) terms.push(`${tn(input[ex * k + q], null)} \\cdot ${tn(buf.D[ex * n + j], null)}`);
-        lines.push(`\\frac{\\partial C}{\\partial w^{${l}}_{${J}${K}}} = \\frac{1}{m}\\sum_x a^{${l - 1}}_{${K},x} \\delta^{${l}}_{${J},x} = \\frac{1}{${m}}(${terms.join(' + ')}${m > MAX_EXAMPLES ? ' + \\dots' : ''}) = ${tr(p.dW[j * k + q], { q: 'dW', l, j, k: q })}`);
-      }
-      lines.push(`\\frac{\\partial C}{\\partial b^{${l}}_{${J}}} = ${m > 1 ? '\\frac{1}{m}\\sum_x ' : ''}\\delta^{${l}}_{${J}} = ${tr(p.db[j], { q: 'db', l, j })}`);
+      const lhs = `\\frac{\\partial C}{\\partial w^{${l}}_{${J}${K}}} = `;
+      if (m === 1) lines.push(`${lhs}a^{${l - 1}}_{${K}} \\delta^{${l}}_{${J}} = ${product(...examples[0])} = ${onr(dW)}`);
+      else lines.push(`${lhs}\\frac{1}{m}\\sum_x a^{${l - 1}}_{${K},x} \\delta^{${l}}_{${J},x} = \\frac{1}{${m}}(${examples.map(([a, d]) => product(a, d)).join(' + ')}${m > MAX_EXAMPLES ? ' + \\dots' : ''}) = ${onr(dW)}`);
+      lines.push(`\\frac{\\partial C}{\\partial b^{${l}}_{${J}}} = ${m > 1 ? '\\frac{1}{m}\\sum_x ' : ''}\\delta^{${l}}_{${J}} = ${onr(o.db)}`);
       break;
     }
     case 'update': {
-      const o = rt.net.optimizer;
-      const q = Math.min(kSel, k - 1);
-      const J = `${j + 1}`;
+      const { q, w, g, before, state } = o.weights[0];
       const K = `${q + 1}`;
-      const w = p.W[j * k + q];
-      const g = p.dW[j * k + q];
-      const plain = (o.type === 'sgd' || o.type === 'momentum' || o.type === 'nesterov') && o.momentum === 0 && o.weightDecay === 0;
-      const eta = tn(o.learningRate, null);
-      if (plain) {
-        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow w - \\eta \\frac{\\partial C}{\\partial w} = ${tn(w + o.learningRate * g, null)} - ${eta} \\cdot ${tn(g, { q: 'dW', l, j, k: q })} = ${tr(w, { q: 'W', l, j, k: q })}`);
-        if (rt.net.training.trainBiases) lines.push(`b^{${l}}_{${J}} \\leftarrow b - \\eta \\frac{\\partial C}{\\partial b} = ${tn(p.b[j] + o.learningRate * p.db[j], null)} - ${eta} \\cdot ${tn(p.db[j], { q: 'db', l, j })} = ${tr(p.b[j], { q: 'b', l, j })}`);
+      const eta = tn(rt.net.optimizer.learningRate, null);
+      if (o.plain) {
+        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow w - \\eta \\frac{\\partial C}{\\partial w} = ${tn(before, null)} - ${eta} \\cdot ${on(g)} = ${onr(w)}`);
+        const b = o.bias;
+        if (rt.net.training.trainBiases) lines.push(`b^{${l}}_{${J}} \\leftarrow b - \\eta \\frac{\\partial C}{\\partial b} = ${tn(b.before, null)} - ${eta} \\cdot ${on(b.db)} = ${onr(b.b)}`);
       } else {
-        const st = t.optimizerStates(l).W;
-        const idx = j * k + q;
-        if ((o.type === 'adam' || o.type === 'adamw') && st.mean && st.square) {
-          const { c1, c2 } = adamBiasCorrections(o, st.step);
-          const mh = st.mean[idx] / c1;
-          const vh = st.square[idx] / c2;
-          lines.push(`\\hat m = \\frac{m}{1-\\beta_1^{${st.step}}} = ${tn(mh, null)}, \\quad \\hat v = \\frac{v}{1-\\beta_2^{${st.step}}} = ${tn(vh, null)}, \\quad \\eta \\frac{\\hat m}{\\sqrt{\\hat v}+\\epsilon} = ${tn((o.learningRate * mh) / (Math.sqrt(vh) + o.epsilon), null)}`);
-        } else if (st.momentum) lines.push(`v = ${tn(st.momentum[idx], null)}`);
-        else if (st.square) lines.push(`v = ${tn(st.square[idx], null)}`);
-        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow ${tr(w, { q: 'W', l, j, k: q })} \\quad (\\tfrac{\\partial C}{\\partial w} = ${tn(g, { q: 'dW', l, j, k: q })})`);
+        if (state?.kind === 'adam') lines.push(`\\hat m = \\frac{m}{1-\\beta_1^{${state.step}}} = ${tn(state.mHat, null)}, \\quad \\hat v = \\frac{v}{1-\\beta_2^{${state.step}}} = ${tn(state.vHat, null)}, \\quad \\eta \\frac{\\hat m}{\\sqrt{\\hat v}+\\epsilon} = ${tn(state.stepSize, null)}`);
+        else if (state) lines.push(`v = ${tn(state.v, null)}`);
+        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow ${onr(w)} \\quad (\\tfrac{\\partial C}{\\partial w} = ${on(g)})`);
       }
       break;
     }
-    default:
-      return null;
   }
   return lines.join(' \\\\ ');
 }
