@@ -252,12 +252,12 @@ test('every example and every layer kind: each step of two mini-batches gives a 
   };
   const files = ['mazur', 'xor', 'iris', 'digits'].map((n) => ({ name: `${n}.backprop.json`, text: readFileSync(new URL(`../../examples/${n}.backprop.json`, import.meta.url), 'utf8') }));
   const data = { inputs: [[0.2, -0.4, 0.9], [1, 0.5, -0.3], [-0.7, 0.1, 0.4], [0.3, 0.8, -0.9]], targets: [[1, 0], [0, 1], [1, 0], [0, 1]] };
-  const kinds: object[] = [
+  const kinds: { name: string; text: string }[] = ([
     { layers: [{ size: 3 }, { size: 3, activation: 'tanh', batchNorm: {} }, { size: 3, activation: 'relu', residual: true }, { size: 2, activation: 'softmax' }], loss: 'cross-entropy', optimizer: { type: 'nesterov', learningRate: 0.1, momentum: 0.9 }, training: { batchSize: 2, epochs: 2, clipNorm: 1 } },
     { layers: [{ size: 3 }, { size: 4, activation: 'leaky-relu', dropout: 0.5 }, { size: 2, activation: 'sigmoid' }], loss: 'binary-cross-entropy', optimizer: { type: 'rmsprop', learningRate: 0.01, momentum: 0.5 }, training: { batchSize: 4, epochs: 2 } },
     { layers: [{ size: 3 }, { size: 2, activation: 'linear' }, { size: 2, activation: 'sigmoid' }], loss: 'mse', optimizer: { type: 'adamw', learningRate: 0.01, weightDecay: 0.1 }, training: { batchSize: 1, epochs: 1, clipValue: 0.5 } },
     { layers: [{ size: 3 }, { size: 2, activation: 'relu' }, { size: 2, activation: 'sigmoid' }], loss: 'mse', optimizer: { type: 'sgd', learningRate: 0.1, weightDecay: 0.01 }, training: { batchSize: 3, epochs: 1 } },
-  ].map((k, i) => ({ name: `kind${i}.backprop.json`, text: JSON.stringify({ seed: 2, ...k, data }) }));
+  ] as object[]).map((k, i) => ({ name: `kind${i}.backprop.json`, text: JSON.stringify({ seed: 2, ...k, data }) }));
   for (const f of [...files, ...kinds]) {
     const { runtime: rt, diagnostics } = await DebugRuntime.load(f.text, f.name, undefined);
     assert.ok(rt, `${f.name}: ${DebugRuntime.describeDiagnostics(diagnostics)}`);
