@@ -49,8 +49,11 @@ const bundles = [
   },
   { entryPoints: ['src/debug/standalone.ts'], outfile: 'dist/debugAdapter.js', platform: 'node', format: 'cjs' },
   // The panel: main.js, main.css (its styles + KaTeX's) and KaTeX's woff2 fonts under dist/webview/fonts/.
+  // Always minified (with a source map): the page is loaded again each time the panel is shown after
+  // being hidden, and 412 KB parse faster than 742 KB.
   {
     entryPoints: ['webview/main.ts'],
+    minify: true,
     outfile: 'dist/webview/main.js',
     platform: 'browser',
     format: 'iife',

@@ -228,6 +228,8 @@ describe('stepper panel webview', () => {
     const req = (await p.waitPosted((m) => m.type === 'request', n)) as Extract<FromWebview, { type: 'request' }>;
     assert.deepEqual(req.request, { kind: 'gradientCheck', layer: 3, neuron: 1, weight: null });
     await p.send({ type: 'response', id: req.id, ok: false, error: 'No mini-batch is loaded' });
+    // window.postMessage delivers asynchronously: wait for the answer to be shown.
+    await p.page.waitForFunction(() => /No mini-batch is loaded/.test(document.querySelector('.grad-result')?.textContent ?? ''), undefined, { timeout: 5000 });
     assert.match(await p.text('.grad-result'), /No mini-batch is loaded/);
 
     // The granularity picker posts the new granularity.
