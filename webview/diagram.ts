@@ -5,7 +5,7 @@
 import { dec, refKey, type LayerView, type Num, type Ref, type Snapshot } from '../src/shared/protocol';
 import { diverging, paint, textOn } from './colors';
 import { setAttr, setText, svg, toggleClass } from './dom';
-import { fmt, short, sub, sup } from './format';
+import { fmt, short, sub, subPair, sup } from './format';
 
 /** Layers larger than this are drawn compactly. */
 export const MAX_CIRCLES = 24;
@@ -297,7 +297,7 @@ export class Diagram {
       const k = idx % inputs;
       toggleClass(line, 'selected', j === selectedNeuron && k === selectedWeight);
       toggleClass(line, 'into-selected', j === selectedNeuron);
-      setText(line.firstChild as Element, `${gradient ? '∂C/∂w' : 'w'}${sup(gfx.l)}${sub(j + 1)}${sub(k + 1)} = ${fmt(v)} (click to select this weight)`);
+      setText(line.firstChild as Element, `${gradient ? '∂C/∂w' : 'w'}${sup(gfx.l)}${subPair(j + 1, k + 1)} = ${fmt(v)} (click to select this weight)`);
     }
   }
 

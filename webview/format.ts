@@ -20,3 +20,5 @@ const SUP: Record<string, string> = { '0': '⁰', '1': '¹', '2': '²', '3': '³
 const SUB: Record<string, string> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉' };
 export const sup = (n: number): string => String(n).replace(/\d/g, (d) => SUP[d]);
 export const sub = (n: number): string => String(n).replace(/\d/g, (d) => SUB[d]);
+/** The subscript of w_jk (1-based): "₂₁", or "₄,₂₁" when an index has two digits. */
+export const subPair = (j: number, k: number): string => (j < 10 && k < 10 ? `${sub(j)}${sub(k)}` : `${sub(j)},${sub(k)}`);

@@ -29,7 +29,7 @@ import { readTheme } from './colors';
 import { Diagram } from './diagram';
 import { h, setAttr, setText, toggleClass } from './dom';
 import { EquationPane } from './equation';
-import { fmt, fmtNum, sub, sup } from './format';
+import { fmt, fmtNum, sub, subPair, sup } from './format';
 import { SHORTCUTS, commandFor, shortcutFor, type Command } from './keys';
 import { BoundaryPlot, LinePlot, type PlotSeries } from './plots';
 import { ChangeTracker, LayerTables, ParamTables, tableLabel } from './tables';
@@ -254,7 +254,7 @@ function gradientCheck(): void {
 }
 
 function paramName(s: Selection): string {
-  return s.weight === null ? `∂C/∂b${sup(s.layer)}${sub(s.neuron + 1)}` : `∂C/∂w${sup(s.layer)}${sub(s.neuron + 1)}${sub(s.weight + 1)}`;
+  return s.weight === null ? `∂C/∂b${sup(s.layer)}${sub(s.neuron + 1)}` : `∂C/∂w${sup(s.layer)}${subPair(s.neuron + 1, s.weight + 1)}`;
 }
 
 function showGrad(text: string, cls: string, result?: GradientCheckResult): void {
@@ -473,7 +473,7 @@ function renderSelection(s: Snapshot): void {
     paramSelect.replaceChildren();
     if (sel.layer >= 2) {
       paramSelect.append(h('vscode-option', { value: 'bias' }, `bias b${sup(sel.layer)}${sub(sel.neuron + 1)}`));
-      for (let k = 0; k < Math.min(inputs, 64); k++) paramSelect.append(h('vscode-option', { value: String(k) }, `weight w${sup(sel.layer)}${sub(sel.neuron + 1)}${sub(k + 1)}`));
+      for (let k = 0; k < Math.min(inputs, 64); k++) paramSelect.append(h('vscode-option', { value: String(k) }, `weight w${sup(sel.layer)}${subPair(sel.neuron + 1, k + 1)}`));
     }
   }
   paramSelect.hidden = sel.layer < 2;

@@ -6,7 +6,7 @@
  * Shown in the debugger's Neuron scope and by `explain` in the Debug Console.
  */
 import type { DebugRuntime } from './runtime';
-import { sub, sup } from './notation';
+import { sub, subPair, sup } from './notation';
 import { fmt } from './runtime';
 import { MAX_TERMS, operands, showSum, type Operand, type Sum } from './operands';
 
@@ -96,7 +96,7 @@ export function explainNeuron(rt: DebugRuntime, j: number, x: number): Explanati
     case 'gradient': {
       const mean = m > 1 ? `(1/${m}) Σₓ ` : '';
       for (const { q, examples, dW } of o.weights) {
-        const lhs = `∂C/∂w${S}${J}${sub(q + 1)} = `;
+        const lhs = `∂C/∂w${S}${subPair(j + 1, q + 1)} = `;
         const rhs = `a${Sm}${sub(q + 1)} δ${S}${J}`;
         if (m === 1) lines.push(`${lhs}${rhs} = ${product(...examples[0])} = ${fmt(dW.v)}   (BP4)`);
         else lines.push(`${lhs}${mean}${rhs} = ${fmt(dW.v)}   (BP4)`);
@@ -109,8 +109,8 @@ export function explainNeuron(rt: DebugRuntime, j: number, x: number): Explanati
       const opt = rt.net.optimizer;
       const eta = opt.learningRate;
       for (const { q, w, g, before } of o.weights) {
-        if (o.plain) lines.push(`w${S}${J}${sub(q + 1)} ← w − η ∂C/∂w = ${fmt(before)} − ${eta}·${num(g.v)} = ${fmt(w.v)}`);
-        else lines.push(`w${S}${J}${sub(q + 1)} ← ${fmt(w.v)}   (${opt.type}: ∂C/∂w = ${fmt(g.v)})`);
+        if (o.plain) lines.push(`w${S}${subPair(j + 1, q + 1)} ← w − η ∂C/∂w = ${fmt(before)} − ${eta}·${num(g.v)} = ${fmt(w.v)}`);
+        else lines.push(`w${S}${subPair(j + 1, q + 1)} ← ${fmt(w.v)}   (${opt.type}: ∂C/∂w = ${fmt(g.v)})`);
       }
       more();
       const { b, db, before } = o.bias;

@@ -10,6 +10,10 @@ const SUB = '₀₁₂₃₄₅₆₇₈₉';
 
 export const sup = (n: number): string => String(n).replace(/\d/g, (d) => SUP[Number(d)]).replace('-', '⁻');
 export const sub = (n: number): string => String(n).replace(/\d/g, (d) => SUB[Number(d)]);
+/** The subscript of w_jk (1-based j, k): "₂₁", or "₄,₂₁" when an index has two digits (₄₂₁ would be ambiguous). */
+export const subPair = (j: number, k: number): string => (j < 10 && k < 10 ? `${sub(j)}${sub(k)}` : `${sub(j)},${sub(k)}`);
+/** The same for LaTeX: "21", or "4,21". */
+export const texPair = (j: number | string, k: number | string): string => (String(j).length === 1 && String(k).length === 1 ? `${j}${k}` : `${j},${k}`);
 
 export function activationName(a: Activation): string {
   return a === 'linear' ? 'identity' : a;

@@ -32,7 +32,7 @@ import {
   type TableView,
 } from '../shared/protocol';
 import { explainNeuron } from './explain';
-import { sub, sup } from './notation';
+import { sub, subPair, sup, texPair } from './notation';
 import { MAX_EXAMPLES, operands, showSum, type Operand, type Sum } from './operands';
 import type { DebugRuntime } from './runtime';
 
@@ -202,7 +202,7 @@ function substituted(rt: DebugRuntime, phase: string, l: number, j: number, x: n
     case 'gradient': {
       const { q, examples, dW } = o.weights[0];
       const K = `${q + 1}`;
-      const lhs = `\\frac{\\partial C}{\\partial w^{${l}}_{${J}${K}}} = `;
+      const lhs = `\\frac{\\partial C}{\\partial w^{${l}}_{${texPair(J, K)}}} = `;
       if (m === 1) lines.push(`${lhs}a^{${l - 1}}_{${K}} \\delta^{${l}}_{${J}} = ${product(...examples[0])} = ${onr(dW)}`);
       else lines.push(`${lhs}\\frac{1}{m}\\sum_x a^{${l - 1}}_{${K},x} \\delta^{${l}}_{${J},x} = \\frac{1}{${m}}(${examples.map(([a, d]) => product(a, d)).join(' + ')}${m > MAX_EXAMPLES ? ' + \\dots' : ''}) = ${onr(dW)}`);
       lines.push(`\\frac{\\partial C}{\\partial b^{${l}}_{${J}}} = ${m > 1 ? '\\frac{1}{m}\\sum_x ' : ''}\\delta^{${l}}_{${J}} = ${onr(o.db)}`);
@@ -213,13 +213,13 @@ function substituted(rt: DebugRuntime, phase: string, l: number, j: number, x: n
       const K = `${q + 1}`;
       const eta = tn(rt.net.optimizer.learningRate, null);
       if (o.plain) {
-        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow w - \\eta \\frac{\\partial C}{\\partial w} = ${tn(before, null)} - ${eta} \\cdot ${on(g)} = ${onr(w)}`);
+        lines.push(`w^{${l}}_{${texPair(J, K)}} \\leftarrow w - \\eta \\frac{\\partial C}{\\partial w} = ${tn(before, null)} - ${eta} \\cdot ${on(g)} = ${onr(w)}`);
         const b = o.bias;
         if (rt.net.training.trainBiases) lines.push(`b^{${l}}_{${J}} \\leftarrow b - \\eta \\frac{\\partial C}{\\partial b} = ${tn(b.before, null)} - ${eta} \\cdot ${on(b.db)} = ${onr(b.b)}`);
       } else {
         if (state?.kind === 'adam') lines.push(`\\hat m = \\frac{m}{1-\\beta_1^{${state.step}}} = ${tn(state.mHat, null)}, \\quad \\hat v = \\frac{v}{1-\\beta_2^{${state.step}}} = ${tn(state.vHat, null)}, \\quad \\eta \\frac{\\hat m}{\\sqrt{\\hat v}+\\epsilon} = ${tn(state.stepSize, null)}`);
         else if (state) lines.push(`v = ${tn(state.v, null)}`);
-        lines.push(`w^{${l}}_{${J}${K}} \\leftarrow ${onr(w)} \\quad (\\tfrac{\\partial C}{\\partial w} = ${on(g)})`);
+        lines.push(`w^{${l}}_{${texPair(J, K)}} \\leftarrow ${onr(w)} \\quad (\\tfrac{\\partial C}{\\partial w} = ${on(g)})`);
       }
       break;
     }
@@ -500,7 +500,7 @@ function weightHistory(rt: DebugRuntime, sel: Selection): HistoryView['weight'] 
   const j = clampInt(sel.neuron, 0, spec.size - 1);
   const q = clampInt(sel.weight, 0, spec.inputSize - 1);
   const idx = j * spec.inputSize + q;
-  const label = `w${sup(l)}${sub(j + 1)}${sub(q + 1)}`;
+  const label = `w${sup(l)}${subPair(j + 1, q + 1)}`;
   const perBatch = t.program.length;
   // Batches whose update has completed: the current one only once its last update ran.
   const here = t.step;
@@ -672,7 +672,7 @@ export function checkGradient(rt: DebugRuntime, layer: number, neuron: number, w
   const loc = t.locate(t.step);
   const ref = weight === null ? { layer, kind: 'b' as const, index: neuron } : { layer, kind: 'W' as const, index: neuron * spec.inputSize + weight };
   const r = gradientCheck(t.model, { X: t.ws.X, T: t.ws.T, m: t.ws.m, seed: rt.net.seed, batchNumber: loc.batchIndex }, [ref], epsilon).entries[0];
-  const label = weight === null ? `∂C/∂b${sup(layer)}${sub(neuron + 1)}` : `∂C/∂w${sup(layer)}${sub(neuron + 1)}${sub(weight + 1)}`;
+  const label = weight === null ? `∂C/∂b${sup(layer)}${sub(neuron + 1)}` : `∂C/∂w${sup(layer)}${subPair(neuron + 1, weight + 1)}`;
   const verdict = r.relError < 1e-7 ? 'pass' : r.relError < 1e-4 ? 'warn' : 'fail';
   return { label, analytic: enc(r.analytic), numeric: enc(r.numeric), relError: enc(r.relError), epsilon, verdict };
 }
