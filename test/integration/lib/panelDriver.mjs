@@ -70,6 +70,8 @@ export async function drivePanel(page, log, isDone) {
   for (const [what, want, act] of steps) {
     await act();
     const ok = await waitStep(frame, want, isDone);
+    // The suite may finish (and close the page) as soon as it has seen the last step painted.
+    if (!ok && isDone()) return;
     log('panel-driver', `${what}: ${ok ? `step ${want} shown` : `step ${want} NOT shown (shows ${await shownStep(frame).catch(() => '?')})`}`);
     if (process.env.DRIVER_DEBUG) {
       await sleep(600);
