@@ -1,6 +1,17 @@
+// Numbers and the notation's indices as the panel writes them.
 import { dec, type Num } from '../src/shared/protocol';
 
-/** Numbers as the debugger shows them: 9 significant digits (0.298371109, 1e-7, 1.23456789e12). */
+// The debugger's own notation (superscript layers, subscript neurons, w²₄,₂₁): one definition for the
+// Variables view, the equations and the panel. notation.ts is pure (type-only imports), so this adds a
+// few hundred bytes to the bundle.
+export { sub, subPair, sup } from '../src/debug/notation';
+
+/**
+ * Numbers as the debugger shows them: 9 significant digits (0.298371109, 1e-7, 1.23456789e12). The same
+ * rule as `formatNumber` in src/debug/expr.ts, written again on purpose: importing that module would pull
+ * the expression language and the validator (~60 KB minified) into the bundle, and the panel writes ±∞
+ * where the Debug Console writes ±Infinity.
+ */
 export function fmt(x: number, digits = 9): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return '∞';
@@ -15,10 +26,3 @@ export const fmtNum = (v: Num, digits = 9): string => fmt(dec(v), digits);
 
 /** Short form for inside diagram nodes and axis ticks. */
 export const short = (x: number): string => fmt(x, 3);
-
-const SUP: Record<string, string> = { '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
-const SUB: Record<string, string> = { '0': '₀', '1': '₁', '2': '₂', '3': '₃', '4': '₄', '5': '₅', '6': '₆', '7': '₇', '8': '₈', '9': '₉' };
-export const sup = (n: number): string => String(n).replace(/\d/g, (d) => SUP[d]);
-export const sub = (n: number): string => String(n).replace(/\d/g, (d) => SUB[d]);
-/** The subscript of w_jk (1-based): "₂₁", or "₄,₂₁" when an index has two digits. */
-export const subPair = (j: number, k: number): string => (j < 10 && k < 10 ? `${sub(j)}${sub(k)}` : `${sub(j)},${sub(k)}`);
