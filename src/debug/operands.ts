@@ -2,7 +2,7 @@
  * The operands of one neuron's equation at the current step — the numbers a textbook substitutes, read
  * once from the engine — for the two renderings: plain text (explain.ts) and LaTeX (panel.ts).
  */
-import { adamBiasCorrections, type ResolvedLayer } from '../engine';
+import { adamBiasCorrections, multiplyByDerivative, type Activation, type ResolvedLayer } from '../engine';
 import type { Ref } from '../shared/protocol';
 import type { DebugRuntime } from './runtime';
 
@@ -105,20 +105,12 @@ function products(count: number, term: (q: number) => [Operand, Operand]): Sum {
   return { terms, count, total };
 }
 
-/** σ′ from the stored pre-activation y and output s (as the engine computes it). */
-function sigmaPrime(activation: string, y: number, s: number, leak: number): number {
-  switch (activation) {
-    case 'sigmoid':
-      return s * (1 - s);
-    case 'tanh':
-      return 1 - s * s;
-    case 'relu':
-      return y > 0 ? 1 : 0;
-    case 'leaky-relu':
-      return y > 0 ? 1 : leak;
-    default:
-      return 1;
-  }
+/** σ′ at one neuron, by the engine's own derivative (same bits as the δ it computed); 1 for softmax (δᴸ = a − y). */
+function sigmaPrime(activation: Activation, y: number, s: number, leak: number): number {
+  if (activation === 'softmax') return 1;
+  const one = Float64Array.of(1);
+  multiplyByDerivative(activation, Float64Array.of(y), Float64Array.of(s), one, one, 1, leak);
+  return one[0];
 }
 
 /**

@@ -8,11 +8,12 @@
  * thinned to HISTORY_POINTS.
  */
 import { adamBiasCorrections, deadShareOf, gradientCheck, type ResolvedOptimizer } from '../engine';
-import { forwardAll, type ForwardOptions } from '../engine/network';
+import { argmaxRow, forwardAll, type ForwardOptions } from '../engine/network';
 import {
   EDGE_LIMIT,
   HISTORY_POINTS,
   TABLE_CELL_LIMIT,
+  dec,
   enc,
   encArray,
   refKey,
@@ -22,7 +23,6 @@ import {
   type HistoryView,
   type LayerView,
   type Num,
-  type PanelGranularity,
   type PhaseCell,
   type Position,
   type Ref,
@@ -41,7 +41,6 @@ export interface SnapshotOptions {
   name: string;
   /** Why the session stopped ('entry', 'step', 'breakpoint', …). */
   reason: string;
-  granularity: PanelGranularity;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -256,12 +255,6 @@ function row(buf: Float64Array, x: number, n: number): Num[] {
   return encArray(buf, x * n, x * n + n);
 }
 
-function norm(...arrays: (Float64Array | null)[]): number {
-  let s = 0;
-  for (const a of arrays) if (a) for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  return Math.sqrt(s);
-}
-
 function table(kind: TableView['kind'], name: string, values: Float64Array, rows: number, cols: number, j: number): TableView {
   if (rows * cols <= TABLE_CELL_LIMIT) return { kind, title: `${name} (${rows} × ${cols})`, rows, cols, rowOffset: 0, values: encArray(values, 0, rows * cols) };
   return { kind, title: `${name}, row ${j + 1} of ${rows} (${cols} values; the whole table has ${rows * cols})`, rows: 1, cols, rowOffset: j, values: encArray(values, j * cols, j * cols + cols) };
@@ -341,7 +334,8 @@ function phases(rt: DebugRuntime): PhaseCell[] {
   return cells;
 }
 
-function health(rt: DebugRuntime, layers: LayerView[]): HealthBadge[] {
+/** Badges from the engine's signals; a layer's norm is this mini-batch's when computed, else the last recorded. */
+function health(rt: DebugRuntime, layers: LayerView[], gradNorms: HistoryView['gradNorms']): HealthBadge[] {
   const t = rt.trainer;
   const out: HealthBadge[] = [];
   const e = rt.event;
@@ -358,8 +352,8 @@ function health(rt: DebugRuntime, layers: LayerView[]): HealthBadge[] {
   }
   for (const lv of layers) {
     if (lv.l < 2) continue;
-    const g = rt.trainer.gradientNorms(lv.l);
-    const last = lv.gradNorm !== null ? (typeof lv.gradNorm === 'number' ? lv.gradNorm : NaN) : g.value.length ? g.value[g.value.length - 1] : NaN;
+    const recorded = gradNorms[String(lv.l)].y;
+    const last = lv.gradNorm !== null ? dec(lv.gradNorm) : recorded.length ? dec(recorded[recorded.length - 1]) : NaN;
     if (last > t.health.explodingNorm)
       out.push({ kind: 'exploding', severity: 'warning', layer: lv.l, title: `Exploding gradient in layer ${lv.l}: ‖∇‖ = ${last.toPrecision(3)}`, detail: `The gradient norm is above ${t.health.explodingNorm}. Steps this large overshoot and can diverge. Remedies: a lower learning rate, gradient clipping (training.clipNorm), Xavier/He initialization, batch normalization.` });
     else if (last < t.health.vanishingNorm && last >= 0)
@@ -428,20 +422,13 @@ function boundary(rt: DebugRuntime): BoundaryView | null {
     ws.m = m;
     forwardAll(model, ws, opts);
     for (let c = 0; c < m; c++) {
-      if (nOut === 1) values[start + c] = Math.max(0, Math.min(1, out[c]));
-      else {
-        let best = 0;
-        for (let q = 1; q < nOut; q++) if (out[c * nOut + q] > out[c * nOut + best]) best = q;
-        values[start + c] = best;
-      }
+      values[start + c] = nOut === 1 ? Math.max(0, Math.min(1, out[c])) : argmaxRow(out, c, nOut);
     }
   }
   const points: BoundaryView['points'] = [];
   const stride = Math.max(1, Math.ceil(data.count / 500));
   for (let r = 0; r < data.count; r += stride) {
-    let c = 0;
-    if (nOut === 1) c = data.targets[r] >= 0.5 ? 1 : 0;
-    else for (let q = 1; q < nOut; q++) if (data.targets[r * nOut + q] > data.targets[r * nOut + c]) c = q;
+    const c = nOut === 1 ? (data.targets[r] >= 0.5 ? 1 : 0) : argmaxRow(data.targets, r, nOut);
     points.push({ x: data.inputs[2 * r], y: data.inputs[2 * r + 1], c });
   }
   const view: BoundaryView = { n, x0, x1, y0, y1, kind: nOut === 1 ? 'probability' : 'class', values: values.map((v) => (Number.isFinite(v) ? v : 0)), classes: Math.max(2, nOut), points };
@@ -596,7 +583,7 @@ export function buildSnapshot(rt: DebugRuntime, selection: Selection, o: Snapsho
       a: c.z ? row(buf.A, x, n) : null,
       delta: c.delta ? row(buf.D, x, n) : null,
       b: encArray(p.b),
-      gradNorm: c.grad ? enc(norm(p.dW, p.db, p.dGamma, p.dBeta)) : null,
+      gradNorm: c.grad ? enc(rt.layerGradNorm(l)) : null,
       deadShare: relu && c.z ? deadShareOf(buf.Y, t.ws.m, n) : null,
       edges,
     });
@@ -641,6 +628,7 @@ export function buildSnapshot(rt: DebugRuntime, selection: Selection, o: Snapsho
     reason: o.reason,
     canStepBack: t.step > t.firstStep,
   };
+  const hist = history(rt, sel);
   return {
     name: o.name,
     position,
@@ -649,10 +637,11 @@ export function buildSnapshot(rt: DebugRuntime, selection: Selection, o: Snapsho
     equation: { title: g.title, rule: g.rule, general: g.general, substituted: tex, subject, text },
     phases: phases(rt),
     tables: tables(rt, sel),
-    history: history(rt, sel),
-    health: health(rt, layers),
+    history: hist,
+    health: health(rt, layers, hist.gradNorms),
     boundary: boundary(rt),
-    granularity: (['neuron', 'example', 'layer', 'phase', 'batch', 'epoch'] as const).includes(rt.granularity as PanelGranularity) ? (rt.granularity as PanelGranularity) : 'layer',
+    // What Step does; the panel's picker has no "to the end" ('end' runs like an epoch step at the last epoch).
+    granularity: rt.granularity === 'end' ? 'epoch' : rt.granularity,
     loss: rt.net.loss,
   };
 }

@@ -735,7 +735,8 @@ export class DebugRuntime {
     return h.value.length ? h.value[h.value.length - 1] : NaN;
   }
 
-  private layerGradNorm(l: number): number {
+  /** ‖∂C/∂W^l, ∂C/∂b^l (, ∂C/∂γ, ∂C/∂β)‖ of the current mini-batch, or NaN while not computed. */
+  layerGradNorm(l: number): number {
     const p = this.trainer.model.layers[l - 2];
     if (!p || !this.computed(l).grad) return NaN;
     let s = 0;

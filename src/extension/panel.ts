@@ -11,9 +11,8 @@
 import * as vscode from 'vscode';
 import type { BackpropDebugSession } from '../debug/adapter';
 import { buildSnapshot, checkGradient } from '../debug/panel';
-import type { StepGranularity } from '../engine';
 import { makeNonce, panelHtml } from '../shared/panelHtml';
-import { DEFAULT_SELECTION, parseFromWebview, parseSelection, type FromWebview, type PanelAction, type PanelGranularity, type Selection, type ToWebview } from '../shared/protocol';
+import { DEFAULT_SELECTION, parseFromWebview, parseSelection, type FromWebview, type PanelAction, type Selection, type ToWebview } from '../shared/protocol';
 import { DEBUG_TYPE } from './debugConfig';
 import { baseName } from './pure';
 
@@ -77,7 +76,6 @@ export class StepperPanel implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private readonly paintListeners = new Set<(r: PaintReport) => void>();
   private lastPaint: PaintReport | undefined;
-  private readonly sentAt = new Map<number, number>();
   /** When an action came from the panel while it had focus: give focus back after the stop it causes. */
   private refocusUntil = 0;
 
@@ -89,9 +87,8 @@ export class StepperPanel implements vscode.Disposable {
             if (m.type === 'request' && (m.command === 'continue' || m.command === 'reverseContinue')) this.onRunning(session);
           },
           onDidSendMessage: (m: { type?: string; event?: string }) => {
-            if (m.type !== 'event') return;
-            if (m.event === 'stopped') this.onStopped(session);
-            else if (m.event === 'invalidated') this.onStopped(session);
+            // A stop, or values changed in place (edit and continue sends `invalidated`).
+            if (m.type === 'event' && (m.event === 'stopped' || m.event === 'invalidated')) this.onStopped(session);
           },
         }),
       }),
@@ -220,14 +217,13 @@ export class StepperPanel implements vscode.Disposable {
     const seq = ++this.seq;
     const sentAt = now();
     try {
-      const snapshot = buildSnapshot(rt, this.selection, { name: baseName(rt.fileName), reason: adapter.lastStopReason || 'entry', granularity: panelGranularity(rt.granularity) });
+      const snapshot = buildSnapshot(rt, this.selection, { name: baseName(rt.fileName), reason: adapter.lastStopReason || 'entry' });
       this.selection = snapshot.selection;
       msg = { type: 'snapshot', seq, snapshot, sentAt };
     } catch (e) {
       msg = { type: 'idle', seq, message: vscode.l10n.t('The panel could not read this step: {0}', e instanceof Error ? e.message : String(e)) };
     }
     this.inFlight = { seq, sentAt };
-    this.sentAt.set(seq, sentAt);
     clearTimeout(this.inFlightTimer);
     this.inFlightTimer = setTimeout(() => this.painted(seq), PAINT_TIMEOUT_MS);
     this.post(msg);
@@ -281,7 +277,7 @@ export class StepperPanel implements vscode.Disposable {
         return;
       case 'granularity': {
         const rt = this.adapter()?.currentRuntime;
-        if (rt) rt.granularity = m.granularity as StepGranularity;
+        if (rt) rt.granularity = m.granularity;
         this.refresh();
         return;
       }
@@ -292,9 +288,8 @@ export class StepperPanel implements vscode.Disposable {
         this.answer(m.id, m.request.layer, m.request.neuron, m.request.weight);
         return;
       case 'painted': {
-        const sentAt = this.sentAt.get(m.seq) ?? NaN;
-        this.sentAt.delete(m.seq);
-        for (const k of this.sentAt.keys()) if (k < m.seq) this.sentAt.delete(k);
+        // Only one snapshot is in flight at a time; a late report (after PAINT_TIMEOUT_MS) has no send time.
+        const sentAt = this.inFlight?.seq === m.seq ? this.inFlight.sentAt : NaN;
         const report: PaintReport = { seq: m.seq, at: m.at, sentAt, equation: m.equation, summary: m.summary, received: m.received, rendered: m.rendered };
         this.lastPaint = report;
         for (const f of this.paintListeners) f(report);
@@ -377,8 +372,4 @@ export class StepperPanel implements vscode.Disposable {
     this.panel?.dispose();
     this.disposables.forEach((d) => d.dispose());
   }
-}
-
-function panelGranularity(g: StepGranularity): PanelGranularity {
-  return g === 'end' ? 'epoch' : g;
 }
