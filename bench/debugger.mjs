@@ -1,6 +1,6 @@
 // `npm run bench:debugger`: the debugger's latency over the real Debug Adapter Protocol.
 //
-//   node bench/debugger.mjs [--steps N]
+//   node --import tsx bench/debugger.mjs [--steps N]   (tsx: the shared fixture test/fixtures/mnist-shaped.ts)
 //
 // Spawns the stdio adapter (dist/debugAdapter.js), launches an mnist-shaped network (784-128-10, batch 64,
 // 1,024 synthetic examples in a CSV file, sigmoid/softmax, SGD) and times, from the client's side, each
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { mnistShapedCsv, mnistShapedNetwork } from '../test/fixtures/mnist-shaped.ts';
 
 const args = process.argv.slice(2);
 const STEPS = Number(args[args.indexOf('--steps') + 1] || 0) || 300;
@@ -24,29 +25,10 @@ function quantile(a, q) {
 
 // Synthetic mnist-shaped data: 784 inputs in [0, 1), a class 0…9 (deterministic LCG).
 const dir = mkdtempSync(join(tmpdir(), 'bp-bench-dbg-'));
-let seed = 12345;
-const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
-const cols = Array.from({ length: 784 }, (_, i) => `p${i}`);
-const rows = [[...cols, 'label'].join(',')];
-for (let r = 0; r < 1024; r++) rows.push([...cols.map(() => rand().toFixed(3)), String(r % 10)].join(','));
-writeFileSync(join(dir, 'mnist-shape.csv'), rows.join('\n') + '\n');
+const csv = mnistShapedCsv();
+writeFileSync(join(dir, 'mnist-shape.csv'), csv.text);
 const network = join(dir, 'mnist-shape.backprop.json');
-writeFileSync(
-  network,
-  JSON.stringify(
-    {
-      name: 'mnist-shaped 784-128-10',
-      seed: 1,
-      layers: [{ size: 784 }, { size: 128, activation: 'sigmoid' }, { size: 10, activation: 'softmax' }],
-      loss: 'cross-entropy',
-      optimizer: { type: 'sgd', learningRate: 0.1 },
-      training: { batchSize: 64, epochs: 5, shuffle: true },
-      data: { csv: 'mnist-shape.csv', inputs: cols, target: 'label' },
-    },
-    null,
-    2,
-  ),
-);
+writeFileSync(network, JSON.stringify(mnistShapedNetwork({ csv: 'mnist-shape.csv', inputs: csv.columns, target: 'label' }, { batchSize: 64, epochs: 5 }), null, 2));
 
 const dc = new DebugClient('node', ADAPTER, 'backprop');
 await dc.start();

@@ -9,6 +9,7 @@
 // Results are printed as one `BENCH {json}` line per host, which bench/vscode.mjs collects.
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { mnistShapedCsv, mnistShapedNetwork } from '../../fixtures/mnist-shaped';
 import { activateExtension, examplesUri, host, waitFor, workspaceFolder } from '../suite/util';
 
 const now = (): number => performance.now();
@@ -20,21 +21,9 @@ suite(`latency (${host} extension host)`, () => {
     const ext = await activateExtension();
     const activation = (ext.exports as { activation: { loadMs: number; activateMs: number } }).activation;
 
-    let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    const cols = Array.from({ length: 784 }, (_, i) => `p${i}`);
-    const rows = [[...cols, 'label'].join(',')];
-    for (let r = 0; r < 1024; r++) rows.push([...cols.map(() => rand().toFixed(3)), String(r % 10)].join(','));
-    await vscode.workspace.fs.writeFile(examplesUri('bench-mnist.csv'), new TextEncoder().encode(rows.join('\n') + '\n'));
-    const net = {
-      name: 'mnist-shaped 784-128-10',
-      seed: 1,
-      layers: [{ size: 784 }, { size: 128, activation: 'sigmoid' }, { size: 10, activation: 'softmax' }],
-      loss: 'cross-entropy',
-      optimizer: { type: 'sgd', learningRate: 0.1 },
-      training: { batchSize: 64, epochs: 5, shuffle: true },
-      data: { csv: 'bench-mnist.csv', inputs: cols, target: 'label' },
-    };
+    const csv = mnistShapedCsv();
+    await vscode.workspace.fs.writeFile(examplesUri('bench-mnist.csv'), new TextEncoder().encode(csv.text));
+    const net = mnistShapedNetwork({ csv: 'bench-mnist.csv', inputs: csv.columns, target: 'label' }, { batchSize: 64, epochs: 5 });
     const uri = examplesUri('bench-mnist.backprop.json');
     await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify(net, null, 2)));
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
