@@ -67,7 +67,7 @@ export function textOn(t: number): string {
 }
 
 /** The series palette (charts colours), as CSS variable references. */
-export const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
+const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
 export const seriesColour = (i: number): string => `var(${SERIES[i % SERIES.length]})`;
 
 let palette: RGB[] = [];

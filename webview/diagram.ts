@@ -8,7 +8,7 @@ import { setAttr, setText, svg, toggleClass } from './dom';
 import { fmt, short, sub, subPair, sup } from './format';
 
 /** Layers larger than this are drawn compactly. */
-export const MAX_CIRCLES = 24;
+const MAX_CIRCLES = 24;
 const VW = 600;
 
 export interface DiagramEvents {

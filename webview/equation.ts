@@ -77,9 +77,9 @@ export class EquationPane {
       el.tabIndex = 0;
       el.classList.add('eq-num');
       // The full value rides along in \htmlData{…, v=…} (the equation shows 4 significant digits).
-      const full = el.dataset.v ? ` = ${el.dataset.v}` : '';
-      el.setAttribute('aria-label', `${el.textContent ?? ''}: ${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}${full}`);
-      el.title = `${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}${full}`;
+      const what = `${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}${el.dataset.v ? ` = ${el.dataset.v}` : ''}`;
+      el.setAttribute('aria-label', `${el.textContent ?? ''}: ${what}`);
+      el.title = what;
     }
   }
 
@@ -99,7 +99,7 @@ export class EquationPane {
   }
 }
 
-export function describe(q: string, l: number, j: number, k?: number): string {
+function describe(q: string, l: number, j: number, k?: number): string {
   const what = DESCRIBE[q] ?? q;
   if (q === 'cost') return 'the cost C';
   return k === undefined ? `${what} of neuron ${j + 1} in layer ${l}` : `${what} from neuron ${k + 1} of layer ${l - 1} to neuron ${j + 1} of layer ${l}`;

@@ -165,7 +165,6 @@ paramSelect.addEventListener('change', () => {
   const w = v === 'bias' ? null : Number(v);
   if (current && w !== current.weight) select({ weight: w });
 });
-const paramKey = { value: '' };
 const selectedLabel = h('span', { class: 'selected-label' });
 const gradResult = h('div', { class: 'grad-result', 'aria-live': 'polite' });
 const selectionRow = h('div', { class: 'selection-row' }, h('span', { class: 'inline-label' }, 'Selected'), selectedLabel, paramSelect);
@@ -418,7 +417,6 @@ function renderPosition(s: Snapshot): void {
   setText(posItems.get('Step')!, `${p.step} of ${p.totalSteps}`);
   setText(posItems.get('Loss')!, `${fmtNum(p.loss)} (${s.loss})`);
   setText(posItems.get('Optimizer')!, `${p.optimizer}, η = ${fmt(p.learningRate)}`);
-  setText(statusBadge, `Paused · ${p.reason}`);
 }
 
 let phaseKey = '';
@@ -450,14 +448,12 @@ function renderHealth(s: Snapshot): void {
   if (key === healthKey) return;
   healthKey = key;
   health.replaceChildren(
-    ...s.health.map((b) => {
-      const d = h('details', { class: `badge ${b.severity} health-${b.kind}` }, h('summary', {}, h('span', { class: 'sev' }, b.severity === 'error' ? '⛔' : b.severity === 'warning' ? '⚠' : 'ℹ'), ` ${b.title}`), h('p', {}, b.detail));
-      return d;
-    }),
+    ...s.health.map((b) => h('details', { class: `badge ${b.severity} health-${b.kind}` }, h('summary', {}, h('span', { class: 'sev' }, b.severity === 'error' ? '⛔' : b.severity === 'warning' ? '⚠' : 'ℹ'), ` ${b.title}`), h('p', {}, b.detail))),
   );
   health.hidden = s.health.length === 0;
 }
 
+let paramKey = '';
 function renderSelection(s: Snapshot): void {
   const sel = s.selection;
   quantity.value = sel.neurons;
@@ -468,8 +464,8 @@ function renderSelection(s: Snapshot): void {
   setText(selectedLabel, sel.layer === 1 ? `input ${sel.neuron + 1} (layer 1)` : `neuron ${sel.neuron + 1} of layer ${sel.layer}, example ${sel.example + 1}`);
   const inputs = sel.layer >= 2 ? s.layers[sel.layer - 2].size : 0;
   const key = `${sel.layer}:${sel.neuron}:${inputs}`;
-  if (key !== paramKey.value) {
-    paramKey.value = key;
+  if (key !== paramKey) {
+    paramKey = key;
     paramSelect.replaceChildren();
     if (sel.layer >= 2) {
       paramSelect.append(h('vscode-option', { value: 'bias' }, `bias b${sup(sel.layer)}${sub(sel.neuron + 1)}`));

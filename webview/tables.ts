@@ -4,9 +4,9 @@
 // marked. Every cell carries the refKey of its value (data-ref), like the equation's numbers.
 import { dec, refKey, type LayerView, type Num, type Snapshot, type TableView } from '../src/shared/protocol';
 import { h, setAttr, setText, toggleClass } from './dom';
-import { fmt, sub, sup } from './format';
+import { fmt, sup } from './format';
 
-export const PAGE = 10;
+const PAGE = 10;
 const MAX_ROWS = 16;
 const MAX_COLS = 10;
 
@@ -195,10 +195,17 @@ export class LayerTables {
 
 const TABLE_LABELS: Record<string, string> = { W: 'W', b: 'b', dW: '∂C/∂W', db: '∂C/∂b', optimizer: 'optimizer state' };
 
+interface ParamBlock {
+  el: HTMLElement;
+  heading: HTMLElement;
+  cells: HTMLTableCellElement[][];
+  shape: string;
+}
+
 /** The on-demand tables of the selected layer (snapshot.tables). */
 export class ParamTables {
   readonly el = h('div', { class: 'param-tables' });
-  private blocks = new Map<string, { el: HTMLElement; cells: HTMLTableCellElement[][]; note: HTMLElement; shape: string }>();
+  private blocks = new Map<string, ParamBlock>();
 
   constructor(
     private readonly events: TableEvents,
@@ -226,8 +233,7 @@ export class ParamTables {
         this.blocks.set(id, block);
       }
       this.el.append(block.el); // keeps the host's order
-      const heading = block.el.firstElementChild!;
-      setText(heading, t.title);
+      setText(block.heading, t.title);
       for (let r = 0; r < block.cells.length; r++)
         for (let c = 0; c < block.cells[r].length; c++) {
           const v = dec(t.values[r * t.cols + c]);
@@ -245,7 +251,7 @@ export class ParamTables {
     else if (s.tables.length > 0) this.el.querySelector('.empty')?.remove();
   }
 
-  private build(t: TableView, l: number, shape: string): { el: HTMLElement; cells: HTMLTableCellElement[][]; note: HTMLElement; shape: string } {
+  private build(t: TableView, l: number, shape: string): ParamBlock {
     const rows = Math.min(t.rows, MAX_ROWS);
     const cols = Math.min(t.cols, MAX_COLS);
     const head = h('tr', {}, h('th', { scope: 'col' }, t.kind === 'b' || t.kind === 'db' ? '' : 'j \\ k'));
@@ -272,10 +278,9 @@ export class ParamTables {
     const note = h('p', { class: 'note' }, clipped ? `Showing ${rows} of ${t.rows} rows and ${cols} of ${t.cols} columns (the Variables view and the Debug Console show all).` : '');
     const table = h('table', { class: 'values matrix', 'aria-label': t.title }, h('thead', {}, head), body);
     table.hidden = t.rows === 0;
-    const el = h('div', { class: 'param-table' }, h('h3'), table, note);
-    return { el, cells, note, shape };
+    const heading = h('h3');
+    return { el: h('div', { class: 'param-table' }, heading, table, note), heading, cells, shape };
   }
 }
 
 export const tableLabel = (k: string): string => TABLE_LABELS[k] ?? k;
-export const neuronName = (q: string, l: number, j: number): string => `${q}${sup(l)}${sub(j + 1)}`;
