@@ -240,7 +240,7 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   private postIdle(): void {
-    this.post({ type: 'idle', seq: ++this.seq, message: vscode.l10n.t('No Backprop debug session. Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network”).') });
+    this.post({ type: 'idle', seq: ++this.seq, message: vscode.l10n.t('No Backprop debug session. Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network Training”).') });
   }
 
   private post(msg: ToWebview): void {
