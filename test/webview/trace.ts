@@ -55,7 +55,7 @@ export class Session {
   }
 
   snapshot(): Snapshot {
-    const s = buildSnapshot(this.rt, this.selection, { name: this.name, reason: this.reason, granularity: 'layer' });
+    const s = buildSnapshot(this.rt, this.selection, { name: this.name, reason: this.reason });
     this.selection = s.selection;
     return s;
   }
