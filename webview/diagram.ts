@@ -36,8 +36,9 @@ interface Compact {
   canvas: HTMLCanvasElement;
   ctx: CanvasRenderingContext2D;
   data: ImageData;
+  /** The values drawn (NaN past the layer's end), and whether they were drawn: null before the first draw and after a theme change. */
   values: Float64Array;
-  lastKey: string;
+  drawn: boolean | null;
 }
 
 interface LayerGfx {
@@ -95,7 +96,7 @@ export class Diagram {
   invalidate(): void {
     for (const gfx of this.layers) {
       for (const n of gfx.nodes ?? []) n.fill = '';
-      if (gfx.compact) gfx.compact.lastKey = '\u0000';
+      if (gfx.compact) gfx.compact.drawn = null;
       gfx.edgeKey = '';
     }
   }
@@ -201,7 +202,7 @@ export class Diagram {
     canvas.width = cols;
     canvas.height = rows;
     const ctx = canvas.getContext('2d')!;
-    return { cols, rows, x0, y0, cell, group, image, marker, hover, canvas, ctx, data: ctx.createImageData(cols, rows), values: new Float64Array(cols * rows).fill(NaN), lastKey: '' };
+    return { cols, rows, x0, y0, cell, group, image, marker, hover, canvas, ctx, data: ctx.createImageData(cols, rows), values: new Float64Array(cols * rows).fill(NaN), drawn: null };
   }
 
   private updateNodes(gfx: LayerGfx, lv: LayerView, values: Num[] | null, name: string, selected: number): void {
@@ -225,14 +226,12 @@ export class Diagram {
   }
 
   private updateCompact(c: Compact, lv: LayerView, values: Num[] | null, selected: number): void {
-    const key = values ? values.join(',') : '';
-    if (key !== c.lastKey) {
-      c.lastKey = key;
+    if (c.drawn !== (values !== null) || (values && !sameValues(c.values, values))) {
+      c.drawn = values !== null;
       c.values.fill(NaN);
-      if (values) for (let i = 0; i < values.length; i++) c.values[i] = dec(values[i]);
-      const scale = values ? maxAbs(values) : 0;
       if (values) {
-        paint(c.values, scale, c.data.data);
+        for (let i = 0; i < values.length; i++) c.values[i] = dec(values[i]);
+        paint(c.values, maxAbs(values), c.data.data);
         // Cells past the end of the layer (non-square heatmaps) stay transparent.
         for (let i = lv.size; i < c.cols * c.rows; i++) c.data.data[4 * i + 3] = 0;
       } else c.data.data.fill(0);
@@ -376,6 +375,12 @@ function neuronRefs(l: number, j: number, output: boolean): string {
   const qs: Ref['q'][] = l === 1 ? ['a'] : ['a', 'z', 'delta', 'b', 'sigmaPrime', 'db'];
   if (output) qs.push('y');
   return qs.map((q) => refKey({ q, l, j })).join(' ');
+}
+
+/** Whether `values` are the ones drawn (compared as numbers, NaN equal to NaN). */
+function sameValues(drawn: Float64Array, values: Num[]): boolean {
+  for (let i = 0; i < values.length; i++) if (!Object.is(drawn[i], dec(values[i]))) return false;
+  return true;
 }
 
 function maxAbs(values: ArrayLike<Num | number> | null): number {

@@ -365,7 +365,7 @@ function setMode(m: typeof mode, message = ''): void {
   body.dataset.mode = m;
   const texts = { waiting: 'Waiting for the debugger…', idle: 'No session', running: 'Running…', paused: 'Paused' };
   setText(statusBadge, m === 'paused' && last ? `Paused · ${last.position.reason}` : texts[m]);
-  statusBadge.className = `status ${m}`;
+  setAttr(statusBadge, 'class', `status ${m}`);
   overlay.hidden = m === 'paused';
   if (m === 'idle') {
     overlay.replaceChildren(h('h2', {}, 'No training session'), h('p', {}, message || 'Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network Training”) to step through its training here.'));
@@ -392,12 +392,8 @@ function updateButtons(): void {
     continue: paused && !finished,
     pause: running,
   };
-  for (const [a, b] of buttons) {
-    if (enabled[a]) b.removeAttribute('disabled');
-    else b.setAttribute('disabled', '');
-  }
-  if (paused && current && current.layer >= 2) checkButton.removeAttribute('disabled');
-  else checkButton.setAttribute('disabled', '');
+  for (const [a, b] of buttons) setAttr(b, 'disabled', enabled[a] ? null : '');
+  setAttr(checkButton, 'disabled', paused && current && current.layer >= 2 ? null : '');
 }
 
 function summary(s: Snapshot): string {
@@ -456,15 +452,17 @@ function renderHealth(s: Snapshot): void {
 let paramKey = '';
 function renderSelection(s: Snapshot): void {
   const sel = s.selection;
-  quantity.value = sel.neurons;
-  edgeSelect.value = sel.edges;
-  granularity.value = s.granularity;
+  // Setting a vscode-single-select's value makes it look its options up and render again: only on change.
+  setValue(quantity, sel.neurons);
+  setValue(edgeSelect, sel.edges);
+  setValue(granularity, s.granularity);
   for (const [k, cb] of tableBoxes) if (cb.checked !== sel.tables.includes(k)) cb.checked = sel.tables.includes(k);
   setText(paramHeading, `Parameters of layer ${sel.layer}`);
   setText(selectedLabel, sel.layer === 1 ? `input ${sel.neuron + 1} (layer 1)` : `neuron ${sel.neuron + 1} of layer ${sel.layer}, example ${sel.example + 1}`);
   const inputs = sel.layer >= 2 ? s.layers[sel.layer - 2].size : 0;
   const key = `${sel.layer}:${sel.neuron}:${inputs}`;
-  if (key !== paramKey) {
+  const rebuilt = key !== paramKey;
+  if (rebuilt) {
     paramKey = key;
     paramSelect.replaceChildren();
     if (sel.layer >= 2) {
@@ -473,7 +471,11 @@ function renderSelection(s: Snapshot): void {
     }
   }
   paramSelect.hidden = sel.layer < 2;
-  paramSelect.value = sel.weight === null ? 'bias' : String(sel.weight);
+  setValue(paramSelect, sel.weight === null ? 'bias' : String(sel.weight), rebuilt);
+}
+
+function setValue(select: HTMLElement & { value: string }, value: string, force = false): void {
+  if (force || select.value !== value) select.value = value;
 }
 
 function renderPlots(s: Snapshot): void {
@@ -485,7 +487,7 @@ function renderPlots(s: Snapshot): void {
   normPlot.update(Object.keys(hs.gradNorms).sort((a, b) => Number(a) - Number(b)).map((l) => ({ label: `layer ${l}`, series: hs.gradNorms[l] })));
   weightPlot.el.hidden = hs.weight === null;
   if (hs.weight) {
-    weightPlot.el.querySelector('figcaption')!.textContent = `${hs.weight.label} over training`;
+    setText(weightPlot.caption, `${hs.weight.label} over training`);
     weightPlot.update([{ label: 'value', series: hs.weight.value }, ...Object.entries(hs.weight.state).map(([k, v]) => ({ label: k, series: v, dashed: true }))]);
   }
   boundary.update(s.boundary, body.className);

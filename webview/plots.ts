@@ -17,6 +17,7 @@ const PAD = { l: 46, r: 8, t: 8, b: 22 };
 
 export class LinePlot {
   readonly el: HTMLElement;
+  readonly caption: HTMLElement;
   private readonly svg: SVGSVGElement;
   private readonly legend: HTMLElement;
   private readonly empty: HTMLElement;
@@ -29,7 +30,8 @@ export class LinePlot {
     this.svg = svg('svg', { class: 'plot', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${opts.describe}` });
     this.legend = h('div', { class: 'legend' });
     this.empty = h('p', { class: 'empty' }, 'No data yet.');
-    this.el = h('figure', { class: 'card plot-card' }, h('figcaption', {}, title), this.svg, this.legend, this.empty);
+    this.caption = h('figcaption', {}, title);
+    this.el = h('figure', { class: 'card plot-card' }, this.caption, this.svg, this.legend, this.empty);
   }
 
   update(all: PlotSeries[]): void {

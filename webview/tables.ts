@@ -160,11 +160,17 @@ export class LayerTables {
     const first = t.page * PAGE;
     if (t.pageLabel) setText(t.pageLabel, `${first + 1}–${Math.min(lv.size, first + PAGE)} of ${lv.size}`);
     const cols: (Num[] | null)[] = input ? [lv.a] : [lv.z, lv.a, lv.delta, lv.b];
-    const qs = input ? ['a'] : COLUMNS.map((c) => c.q);
-    // Track changes over the whole layer (not only the page shown).
+    const qs = input ? (['a'] as const) : COLUMNS.map((c) => c.q);
+    // Track changes over the whole layer (not only the page shown: paging must not lose them); keep
+    // the verdicts of the page shown. The tracker's key is the cell's refKey.
+    const changed: boolean[][] = [];
     for (let c = 0; c < cols.length; c++) {
       const vals = cols[c];
-      for (let j = 0; j < lv.size; j++) this.changes.see(`${qs[c]}:${lv.l}:${j}`, vals ? dec(vals[j]) : null);
+      const page: boolean[] = (changed[c] = []);
+      for (let j = 0; j < lv.size; j++) {
+        const was = this.changes.see(refKey({ q: qs[c], l: lv.l, j }), vals ? dec(vals[j]) : null);
+        if (j >= first && j < first + PAGE) page.push(was);
+      }
     }
     for (let r = 0; r < t.rows.length; r++) {
       const row = t.rows[r];
@@ -182,11 +188,10 @@ export class LayerTables {
         const td = row.cells[c];
         const vals = cols[c];
         const v = vals ? dec(vals[j]) : null;
-        const key = refKey({ q: qs[c] as 'a', l: lv.l, j });
-        setAttr(td, 'data-ref', key);
+        setAttr(td, 'data-ref', refKey({ q: qs[c], l: lv.l, j }));
         setText(td, v === null ? '—' : fmt(v));
         toggleClass(td, 'pending', v === null);
-        toggleClass(td, 'changed', this.changes.see(key, v));
+        toggleClass(td, 'changed', changed[c][r]);
         setAttr(td, 'title', v === null ? 'not computed yet in this mini-batch' : null);
       }
     }
@@ -199,6 +204,8 @@ interface ParamBlock {
   el: HTMLElement;
   heading: HTMLElement;
   cells: HTMLTableCellElement[][];
+  /** Each cell's key in the change tracker: its kind and refKey (or position, for optimizer state). */
+  keys: string[][];
   shape: string;
 }
 
@@ -206,11 +213,13 @@ interface ParamBlock {
 export class ParamTables {
   readonly el = h('div', { class: 'param-tables' });
   private blocks = new Map<string, ParamBlock>();
+  private readonly empty = h('p', { class: 'empty' }, 'No parameter table for this layer.');
 
   constructor(
     private readonly events: TableEvents,
     private readonly changes: ChangeTracker,
   ) {
+    this.el.append(this.empty);
     this.el.addEventListener('click', (e) => {
       const td = (e.target as Element).closest('td[data-ref]');
       const ref = td?.getAttribute('data-ref') ?? '';
@@ -222,7 +231,7 @@ export class ParamTables {
   update(s: Snapshot): void {
     const seen = new Set<string>();
     const l = s.selection.layer;
-    for (const t of s.tables) {
+    for (const [i, t] of s.tables.entries()) {
       const id = `${t.kind}|${t.title.replace(/\(.*$/, '')}`;
       seen.add(id);
       const shape = `${t.rows}x${t.cols}@${t.rowOffset}:${l}`;
@@ -232,14 +241,16 @@ export class ParamTables {
         block = this.build(t, l, shape);
         this.blocks.set(id, block);
       }
-      this.el.append(block.el); // keeps the host's order
+      // The host's order (a block not yet in place goes before whatever holds its place; the empty note stays last).
+      const at = this.el.children[i];
+      if (at !== block.el) this.el.insertBefore(block.el, at ?? null);
       setText(block.heading, t.title);
       for (let r = 0; r < block.cells.length; r++)
         for (let c = 0; c < block.cells[r].length; c++) {
           const v = dec(t.values[r * t.cols + c]);
           const td = block.cells[r][c];
           setText(td, fmt(v));
-          toggleClass(td, 'changed', this.changes.see(`${t.kind}|${td.getAttribute('data-ref') ?? `${t.title}:${r}:${c}`}`, v));
+          toggleClass(td, 'changed', this.changes.see(block.keys[r][c], v));
         }
     }
     for (const [id, b] of this.blocks)
@@ -247,31 +258,33 @@ export class ParamTables {
         b.el.remove();
         this.blocks.delete(id);
       }
-    if (s.tables.length === 0 && s.selection.tables.length > 0 && !this.el.querySelector('.empty')) this.el.append(h('p', { class: 'empty' }, 'No parameter table for this layer.'));
-    else if (s.tables.length > 0) this.el.querySelector('.empty')?.remove();
+    this.empty.hidden = s.tables.length > 0 || s.selection.tables.length === 0;
   }
 
   private build(t: TableView, l: number, shape: string): ParamBlock {
     const rows = Math.min(t.rows, MAX_ROWS);
     const cols = Math.min(t.cols, MAX_COLS);
-    const head = h('tr', {}, h('th', { scope: 'col' }, t.kind === 'b' || t.kind === 'db' ? '' : 'j \\ k'));
     const vector = t.kind === 'b' || t.kind === 'db';
+    const matrix = t.kind === 'W' || t.kind === 'dW';
+    const head = h('tr', {}, h('th', { scope: 'col' }, vector ? '' : 'j \\ k'));
     for (let c = 0; c < cols; c++) head.append(h('th', { scope: 'col' }, vector ? TABLE_LABELS[t.kind] ?? t.kind : String(c + 1)));
     const body = h('tbody');
     const cells: HTMLTableCellElement[][] = [];
+    const keys: string[][] = [];
     for (let r = 0; r < rows; r++) {
       const j = t.rowOffset + r;
       const tr = h('tr', {}, h('th', { scope: 'row' }, String(vector ? r * t.cols + 1 + t.rowOffset : j + 1)));
       const row: HTMLTableCellElement[] = [];
+      const rowKeys: string[] = [];
       for (let c = 0; c < cols; c++) {
-        let ref: string | null = null;
-        if (t.kind === 'W' || t.kind === 'dW') ref = refKey({ q: t.kind, l, j, k: c });
-        else if (vector) ref = refKey({ q: t.kind as 'b', l, j: t.rowOffset + r * t.cols + c });
-        const td = h('td', { 'data-ref': ref, tabindex: t.kind === 'W' || t.kind === 'dW' ? -1 : null });
+        const ref = matrix ? refKey({ q: t.kind as 'W' | 'dW', l, j, k: c }) : vector ? refKey({ q: t.kind as 'b' | 'db', l, j: t.rowOffset + r * t.cols + c }) : null;
+        const td = h('td', { 'data-ref': ref, tabindex: matrix ? -1 : null });
         row.push(td);
+        rowKeys.push(`${t.kind}|${ref ?? `${t.title}:${r}:${c}`}`);
         tr.append(td);
       }
       cells.push(row);
+      keys.push(rowKeys);
       body.append(tr);
     }
     const clipped = rows < t.rows || cols < t.cols;
@@ -279,7 +292,7 @@ export class ParamTables {
     const table = h('table', { class: 'values matrix', 'aria-label': t.title }, h('thead', {}, head), body);
     table.hidden = t.rows === 0;
     const heading = h('h3');
-    return { el: h('div', { class: 'param-table' }, heading, table, note), heading, cells, shape };
+    return { el: h('div', { class: 'param-table' }, heading, table, note), heading, cells, keys, shape };
   }
 }
 
