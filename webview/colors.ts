@@ -11,17 +11,26 @@ let middle: RGB = [255, 255, 255];
 let nanColour: RGB = [229, 83, 83];
 let foreground: RGB = [0, 0, 0];
 let themeKey = '';
+let version = 0;
+
+/** Changes each time the theme's colours are read anew (for drawings cached by colour). */
+export const themeVersion = (): number => version;
 
 function parseRgb(s: string): RGB | null {
   const m = /rgba?\(\s*([\d.]+)[ ,]+([\d.]+)[ ,]+([\d.]+)/.exec(s);
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
 }
 
-/** Read the theme's colours (call when the body's theme class or the variables change). */
+/**
+ * Read the theme's colours (call when the body's theme class or the variables change); false when the
+ * variables it reads are as they were (a theme of the same kind may differ only in, say, its charts colours).
+ */
 export function readTheme(): boolean {
-  const key = document.body.className + '|' + getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background');
+  const root = getComputedStyle(document.documentElement);
+  const key = [document.body.className, ...THEME_VARIABLES.map((v) => root.getPropertyValue(v))].join('|');
   if (key === themeKey) return false;
   themeKey = key;
+  version++;
   const probe = document.createElement('span');
   probe.className = 'colour-probe';
   document.body.append(probe);
@@ -68,6 +77,8 @@ export function textOn(t: number): string {
 
 /** The series palette (charts colours), as CSS variable references. */
 const SERIES = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-yellow', '--vscode-charts-red'];
+/** Every variable readTheme reads (the charts colours are SERIES). */
+const THEME_VARIABLES = ['--vscode-editor-background', '--vscode-editor-foreground', '--vscode-foreground', ...SERIES];
 export const seriesColour = (i: number): string => `var(${SERIES[i % SERIES.length]})`;
 
 let palette: RGB[] = [];

@@ -25,7 +25,7 @@ import {
   type ToWebview,
   parseToWebview,
 } from '../src/shared/protocol';
-import { readTheme } from './colors';
+import { readTheme, themeVersion } from './colors';
 import { Diagram } from './diagram';
 import { h, setAttr, setText, toggleClass } from './dom';
 import { EquationPane } from './equation';
@@ -50,10 +50,13 @@ interface UiState {
 const vscode = acquireVsCodeApi();
 const post = (m: FromWebview): void => vscode.postMessage(m);
 
+/** The state saved before a reload, checked like a message (it may come from an older version of the panel). */
 function loadState(): UiState {
-  const s = vscode.getState() as Partial<UiState> | undefined;
-  const sel = s && s.selection ? parseSelection(s.selection) : null;
-  return { selection: sel && sel.ok ? sel.value : null, pages: s && typeof s.pages === 'object' && s.pages ? { ...s.pages } : {}, help: !!s?.help };
+  const s = vscode.getState() as Partial<Record<keyof UiState, unknown>> | null | undefined;
+  const sel = s?.selection ? parseSelection(s.selection) : null;
+  const pages: Record<string, number> = {};
+  if (s?.pages && typeof s.pages === 'object') for (const [l, p] of Object.entries(s.pages)) if (Number.isInteger(p) && (p as number) >= 0) pages[l] = p as number;
+  return { selection: sel?.ok ? sel.value : null, pages, help: s?.help === true };
 }
 
 const ui = loadState();
@@ -136,6 +139,7 @@ const helpPanel = h('section', { class: 'card help', id: 'help', 'aria-label': '
 
 const phaseStrip = h('ol', { class: 'phases', 'aria-label': 'Steps of this mini-batch' });
 const health = h('div', { class: 'health', 'aria-label': 'Health of training', role: 'region' });
+health.hidden = true;
 
 // Diagram card
 const diagram = new Diagram({ selectNeuron: (l, j) => select({ layer: l, neuron: j, weight: null }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) });
@@ -348,12 +352,16 @@ content.addEventListener('mouseleave', () => link(null));
 content.addEventListener('focusin', (e) => link(refOf(e.target)));
 content.addEventListener('focusout', () => link(null));
 
-new MutationObserver(() => {
+// VS Code marks the theme's kind with the body's class and sets its colours as variables on <html>:
+// a switch between two dark themes changes only the latter.
+const themeObserver = new MutationObserver(() => {
   if (readTheme() && last) {
     diagram.invalidate();
     render(last, -1);
   }
-}).observe(body, { attributes: true, attributeFilter: ['class', 'style'] });
+});
+themeObserver.observe(body, { attributes: true, attributeFilter: ['class'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 readTheme();
 
 // ------------------------------------------------------------------------------------------------
@@ -490,7 +498,7 @@ function renderPlots(s: Snapshot): void {
     setText(weightPlot.caption, `${hs.weight.label} over training`);
     weightPlot.update([{ label: 'value', series: hs.weight.value }, ...Object.entries(hs.weight.state).map(([k, v]) => ({ label: k, series: v, dashed: true }))]);
   }
-  boundary.update(s.boundary, body.className);
+  boundary.update(s.boundary, themeVersion());
 }
 
 const PROFILE = new URLSearchParams(location.search).has('profile');

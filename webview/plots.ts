@@ -144,7 +144,7 @@ export class BoundaryPlot {
     this.canvas.height = 200;
   }
 
-  update(b: BoundaryView | null, theme: string): void {
+  update(b: BoundaryView | null, theme: number): void {
     this.el.hidden = b === null;
     if (!b) return;
     const key = `${theme}|${b.n}|${b.values.join(',')}`;

@@ -126,15 +126,14 @@ export class LayerTables {
       }
       const table = h('table', { class: 'values' }, caption, h('thead', {}, headRow), body);
       const el = h('div', { class: 'layer-table' }, table);
-      let pager: HTMLElement | null = null;
-      let pageLabel: HTMLElement | null = null;
-      const t: LayerTable = { l: lv.l, size: lv.size, el, caption, rows, pager: null, pageLabel: null, page: this.pages[lv.l] ?? 0 };
+      const pages = Math.ceil(lv.size / PAGE);
+      // The page saved before a reload may be past the end of this network's layer.
+      const t: LayerTable = { l: lv.l, size: lv.size, el, caption, rows, pager: null, pageLabel: null, page: Math.min(this.pages[lv.l] ?? 0, pages - 1) };
       if (lv.size > PAGE) {
         const prev = h('vscode-button', { secondary: true, 'aria-label': `Previous rows of layer ${lv.l}`, title: 'Previous rows' }, '‹');
         const next = h('vscode-button', { secondary: true, 'aria-label': `Next rows of layer ${lv.l}`, title: 'Next rows' }, '›');
-        pageLabel = h('span', { class: 'page-label', 'aria-live': 'polite' });
-        pager = h('div', { class: 'pager' }, prev, pageLabel, next);
-        const pages = Math.ceil(lv.size / PAGE);
+        t.pageLabel = h('span', { class: 'page-label', 'aria-live': 'polite' });
+        t.pager = h('div', { class: 'pager' }, prev, t.pageLabel, next);
         const go = (d: number) => {
           t.page = Math.max(0, Math.min(pages - 1, t.page + d));
           this.pages[lv.l] = t.page;
@@ -143,10 +142,8 @@ export class LayerTables {
         };
         prev.addEventListener('click', () => go(-1));
         next.addEventListener('click', () => go(1));
-        el.append(pager);
+        el.append(t.pager);
       }
-      t.pager = pager;
-      t.pageLabel = pageLabel;
       this.tables.push(t);
       this.el.append(el);
     }

@@ -150,6 +150,23 @@ describe('stepper panel webview', () => {
     });
   }
 
+  it('repaints its colours when the theme changes within the same kind (only the variables on <html>)', async () => {
+    const p = await open({ theme: 'dark' });
+    const s = await Session.mazur();
+    await s.step();
+    await p.send(s.message());
+    const fill = () => p.page.evaluate(() => (document.querySelector('.neuron[data-l="2"][data-j="0"] circle') as SVGElement).style.fill);
+    const before = await fill();
+    assert.ok(before, 'a²₁ is coloured');
+    // As VS Code does on a switch from one dark theme to another: body class unchanged, variables replaced.
+    await p.page.evaluate(() => {
+      document.documentElement.style.setProperty('--vscode-charts-orange', '#00ff00');
+      document.documentElement.style.setProperty('--vscode-charts-blue', '#ff00ff');
+    });
+    await p.page.waitForFunction((was) => (document.querySelector('.neuron[data-l="2"][data-j="0"] circle') as SVGElement).style.fill !== was, before, { timeout: 5000 });
+    await assertClean(p);
+  });
+
   it('is operable by keyboard alone, and the keys post the right actions', async () => {
     const p = await open();
     const s = await Session.mazur();
