@@ -17,6 +17,21 @@ const NONCE = 'c2VjcmV0LW5vbmNlLWZvci10ZXN0cw';
 
 export type Theme = 'light' | 'dark' | 'hc';
 
+const FONTS = {
+  '--vscode-font-family': 'system-ui, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+  '--vscode-font-size': '13px',
+  '--vscode-editor-font-family': '"DejaVu Sans Mono", Consolas, monospace',
+};
+/** The charts colours of Dark Modern, which High Contrast shares. */
+const DARK_CHARTS = {
+  '--vscode-charts-blue': '#3794ff',
+  '--vscode-charts-orange': '#d18616',
+  '--vscode-charts-green': '#89d185',
+  '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-yellow': '#cca700',
+  '--vscode-charts-red': '#f14c4c',
+};
+
 /** A subset of VS Code's theme variables (Default Light Modern / Dark Modern / High Contrast). */
 const THEMES: Record<Theme, Record<string, string>> = {
   light: {
@@ -29,9 +44,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     '--vscode-settings-checkboxForeground': '#3b3b3b',
     '--vscode-checkbox-foreground': '#3b3b3b',
     '--vscode-widget-shadow': 'rgba(0, 0, 0, 0.16)',
-    '--vscode-font-family': 'system-ui, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
-    '--vscode-font-size': '13px',
-    '--vscode-editor-font-family': '"DejaVu Sans Mono", Consolas, monospace',
+    ...FONTS,
     '--vscode-foreground': '#3b3b3b',
     '--vscode-editor-foreground': '#3b3b3b',
     '--vscode-descriptionForeground': '#717171',
@@ -80,9 +93,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     '--vscode-settings-checkboxForeground': '#cccccc',
     '--vscode-checkbox-foreground': '#cccccc',
     '--vscode-widget-shadow': 'rgba(0, 0, 0, 0.36)',
-    '--vscode-font-family': 'system-ui, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
-    '--vscode-font-size': '13px',
-    '--vscode-editor-font-family': '"DejaVu Sans Mono", Consolas, monospace',
+    ...FONTS,
     '--vscode-foreground': '#cccccc',
     '--vscode-editor-foreground': '#cccccc',
     '--vscode-descriptionForeground': '#9d9d9d',
@@ -99,12 +110,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     '--vscode-button-secondaryHoverBackground': '#3c3c3c',
     '--vscode-badge-background': '#616161',
     '--vscode-badge-foreground': '#f8f8f8',
-    '--vscode-charts-blue': '#3794ff',
-    '--vscode-charts-orange': '#d18616',
-    '--vscode-charts-green': '#89d185',
-    '--vscode-charts-purple': '#b180d7',
-    '--vscode-charts-yellow': '#cca700',
-    '--vscode-charts-red': '#f14c4c',
+    ...DARK_CHARTS,
     '--vscode-errorForeground': '#f85149',
     '--vscode-list-hoverBackground': '#2a2d2e',
     '--vscode-list-activeSelectionBackground': '#04395e',
@@ -131,9 +137,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     '--vscode-settings-checkboxForeground': '#ffffff',
     '--vscode-checkbox-foreground': '#ffffff',
     '--vscode-list-focusOutline': '#f38518',
-    '--vscode-font-family': 'system-ui, "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
-    '--vscode-font-size': '13px',
-    '--vscode-editor-font-family': '"DejaVu Sans Mono", Consolas, monospace',
+    ...FONTS,
     '--vscode-foreground': '#ffffff',
     '--vscode-editor-foreground': '#ffffff',
     '--vscode-descriptionForeground': 'rgba(255, 255, 255, 0.7)',
@@ -151,12 +155,7 @@ const THEMES: Record<Theme, Record<string, string>> = {
     '--vscode-button-secondaryForeground': '#ffffff',
     '--vscode-badge-background': '#000000',
     '--vscode-badge-foreground': '#ffffff',
-    '--vscode-charts-blue': '#3794ff',
-    '--vscode-charts-orange': '#d18616',
-    '--vscode-charts-green': '#89d185',
-    '--vscode-charts-purple': '#b180d7',
-    '--vscode-charts-yellow': '#cca700',
-    '--vscode-charts-red': '#f14c4c',
+    ...DARK_CHARTS,
     '--vscode-errorForeground': '#f48771',
     '--vscode-list-hoverBackground': 'rgba(0, 0, 0, 0)',
     '--vscode-list-activeSelectionBackground': 'rgba(0, 0, 0, 0)',
@@ -300,11 +299,9 @@ export class Panel {
       window.postMessage(msg, '*');
       return at;
     }, m as unknown as Record<string, unknown>);
-    if ((m as { type?: unknown }).type === 'snapshot' || (m as { type?: unknown }).type === 'idle' || (m as { type?: unknown }).type === 'running') {
-      const seq = (m as { seq: number }).seq;
-      return (await this.waitPosted((x) => x.type === 'painted' && x.seq === seq, before)) as Extract<FromWebview, { type: 'painted' }>;
-    }
-    return null;
+    const { type, seq } = m as { type?: unknown; seq?: unknown };
+    if (type !== 'snapshot' && type !== 'idle' && type !== 'running') return null;
+    return this.waitPosted((x): x is Extract<FromWebview, { type: 'painted' }> => x.type === 'painted' && x.seq === seq, before);
   }
 
   /** Deliver a host message without waiting for anything. */
