@@ -544,7 +544,7 @@ function onSnapshot(s: Snapshot, seq: number, received: number): void {
     restored = true;
     const want = ui.selection;
     if (want && JSON.stringify(want) !== JSON.stringify(s.selection) && want.layer <= s.layers.length) {
-      render(s, seq);
+      render(s, seq, received);
       current = want;
       post({ type: 'select', selection: want });
       return;
