@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSnapshot, checkGradient } from '../../src/debug/panel';
+import { lcg, mnistShapedNetwork } from '../fixtures/mnist-shaped';
 import { DebugRuntime } from '../../src/debug/runtime';
 import { DEFAULT_SELECTION, type GradientCheckResult, type Selection, type Snapshot, type ToWebview } from '../../src/shared/protocol';
 
@@ -31,8 +32,7 @@ export class Session {
 
   /** An mnist-shaped 784-128-10 network on 64 synthetic examples (inline data, seeded). */
   static large(): Promise<Session> {
-    let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rand = lcg();
     const inputs: number[][] = [];
     const targets: number[][] = [];
     for (let r = 0; r < 64; r++) {
@@ -42,16 +42,8 @@ export class Session {
       inputs.push(Array.from({ length: 784 }, (_, i) => Number(Math.max(0, 1 - Math.hypot((i % 28) - cx, Math.floor(i / 28) - cy) / 7 + rand() * 0.1).toFixed(3))));
       targets.push(Array.from({ length: 10 }, (_, k) => (k === r % 10 ? 1 : 0)));
     }
-    const net = {
-      name: 'mnist-shaped 784-128-10',
-      seed: 1,
-      layers: [{ size: 784 }, { size: 128, activation: 'sigmoid' }, { size: 10, activation: 'softmax' }],
-      loss: 'cross-entropy',
-      optimizer: { type: 'sgd', learningRate: 0.1 },
-      training: { batchSize: 16, epochs: 2, shuffle: true },
-      data: { inputs, targets },
-    };
-    return Session.load(JSON.stringify(net), 'large.backprop.json', net.name);
+    const net = mnistShapedNetwork({ inputs, targets }, { batchSize: 16, epochs: 2 });
+    return Session.load(JSON.stringify(net), 'large.backprop.json', 'mnist-shaped 784-128-10');
   }
 
   snapshot(): Snapshot {
