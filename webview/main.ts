@@ -419,7 +419,7 @@ function renderPosition(s: Snapshot): void {
   setText(posItems.get('Phase')!, PHASE_NAMES[p.phase] ?? p.phase);
   setText(posItems.get('Layer')!, p.layer !== null ? `${p.layer}${p.neuron !== null ? `, neuron ${p.neuron + 1}` : ''}` : '—');
   setText(posItems.get('Step')!, `${p.step} of ${p.totalSteps}`);
-  setText(posItems.get('Loss')!, `${fmtNum(p.loss)} (${s.loss})`);
+  setText(posItems.get('Loss')!, p.loss === null ? `not computed yet (${s.loss})` : `${fmtNum(p.loss)} (${s.loss})`);
   setText(posItems.get('Optimizer')!, `${p.optimizer}, η = ${fmt(p.learningRate)}`);
 }
 

@@ -340,7 +340,8 @@ function health(rt: DebugRuntime, layers: LayerView[], gradNorms: HistoryView['g
   const out: HealthBadge[] = [];
   const e = rt.event;
   const loss = rt.currentLoss();
-  if ((e && e.nonFinite) || (t.step > 0 && Number.isNaN(loss)) || loss === Infinity) {
+  // Before the first loss step there is no loss yet (NaN stands for "none"), which is not a NaN loss.
+  if ((e && e.nonFinite) || (rt.lossKnown() && (Number.isNaN(loss) || !Number.isFinite(loss)))) {
     const nf = e?.nonFinite;
     out.push({
       kind: 'nan',
@@ -622,7 +623,7 @@ export function buildSnapshot(rt: DebugRuntime, selection: Selection, o: Snapsho
     layer: stepLayer,
     neuron: view.neuron,
     example: view.example,
-    loss: enc(rt.currentLoss()),
+    loss: rt.lossKnown() ? enc(rt.currentLoss()) : null,
     optimizer: rt.net.optimizer.type,
     learningRate: rt.net.optimizer.learningRate,
     reason: o.reason,

@@ -723,6 +723,11 @@ export class DebugRuntime {
     return !!loc.micro && loc.index >= this.net.layers.length;
   }
 
+  /** Whether a loss is known: this mini-batch's is computed, or an earlier one's was recorded. */
+  lossKnown(): boolean {
+    return this.lossComputed() || this.trainer.losses.value.length > 0;
+  }
+
   /** The loss of the current mini-batch when computed, else the last recorded batch loss. */
   currentLoss(): number {
     const t = this.trainer;

@@ -236,8 +236,8 @@ export interface Position {
   /** Neuron / example being stepped through (F11), 0-based, or null. */
   neuron: number | null;
   example: number | null;
-  /** The mini-batch's cost when computed (else the last recorded), and the hyper-parameters shown. */
-  loss: Num;
+  /** The mini-batch's cost when computed (else the last recorded; null before the first loss step), and the hyper-parameters shown. */
+  loss: Num | null;
   optimizer: string;
   learningRate: number;
   /** Why the session is stopped: 'entry', 'step', 'breakpoint', … or 'running'. */
@@ -368,7 +368,7 @@ function checkSnapshot(s: unknown): string | null {
   if (!oneOf(p.phase, ['start', 'forward', 'loss', 'delta', 'gradient', 'clip', 'update', 'epoch-end', 'end'] as const)) return 'snapshot.position.phase';
   if (p.layer !== null && !isInt(p.layer, 1, 1000)) return 'snapshot.position.layer';
   if ((p.neuron !== null && !isInt(p.neuron)) || (p.example !== null && !isInt(p.example))) return 'snapshot.position.neuron/example';
-  if (!isNum(p.loss) || !isStr(p.optimizer, 100) || typeof p.learningRate !== 'number' || !isStr(p.reason, 100) || typeof p.canStepBack !== 'boolean') return 'snapshot.position fields';
+  if ((p.loss !== null && !isNum(p.loss)) || !isStr(p.optimizer, 100) || typeof p.learningRate !== 'number' || !isStr(p.reason, 100) || typeof p.canStepBack !== 'boolean') return 'snapshot.position fields';
   if (!Array.isArray(s.layers) || s.layers.length < 2 || s.layers.length > 1000) return 'snapshot.layers';
   for (const [i, l] of s.layers.entries()) {
     if (!isObj(l) || l.l !== i + 1 || !isInt(l.size, 1, 1e6) || !isStr(l.activation, 40) || !isObj(l.computed)) return `snapshot.layers[${i}]`;

@@ -283,3 +283,18 @@ test('every example and every layer kind: each step of two mini-batches gives a 
     for (const rule of ['forward', 'loss', 'BP1', 'BP2', 'BP3, BP4', 'update']) assert.ok(seen.has(rule), `${f.name}: no ${rule} step seen (${[...seen].join(', ')})`);
   }
 });
+
+test('before the first loss step there is no loss: no value and no NaN badge; then Mazur\'s E_total', async () => {
+  const rt = await mazur();
+  for (let i = 0; i < 2; i++) {
+    await rt.stepForward('layer', noop); // forward 2, forward 3
+    const s = snap(rt);
+    assert.equal(s.position.loss, null);
+    assert.deepEqual(s.health.map((b) => b.kind), [], 'nothing is wrong with a loss not computed yet');
+  }
+  await rt.stepForward('layer', noop); // the loss
+  const s = snap(rt);
+  assert.equal(s.position.phase, 'loss');
+  close(dec(s.position.loss!), 0.298371109, 1e-9); // Mazur: E_total = 0.298371109
+  assert.deepEqual(s.health.map((b) => b.kind), []);
+});
