@@ -4,6 +4,9 @@
  */
 import { CliError } from './args';
 
+// JSON numbers, vectors and matrices as the trace writes them (shared with the engine's exporters).
+export { jsonMatrix, jsonNumber, jsonVector, toJson } from '../engine/exportTrace';
+
 interface ErrnoLike {
   code?: string;
   message?: string;
@@ -85,40 +88,9 @@ export class BufferedWriter {
   }
 }
 
-/** A number as JSON: finite numbers exactly as JSON.stringify writes them (shortest round-trip form), others as strings. */
-export function jsonNumber(x: number): string {
-  if (Number.isFinite(x)) return String(x);
-  return x !== x ? '"NaN"' : x > 0 ? '"Infinity"' : '"-Infinity"';
-}
 
-/** `[v0,v1,…]` of `len` values from `offset`. */
-export function jsonVector(values: ArrayLike<number>, offset = 0, len = values.length - offset): string {
-  let s = '[';
-  for (let i = 0; i < len; i++) {
-    if (i > 0) s += ',';
-    s += jsonNumber(values[offset + i]);
-  }
-  return s + ']';
-}
 
-/** A row-major rows × cols matrix as nested arrays. */
-export function jsonMatrix(values: ArrayLike<number>, rows: number, cols: number): string {
-  let s = '[';
-  for (let r = 0; r < rows; r++) {
-    if (r > 0) s += ',';
-    s += jsonVector(values, r * cols, cols);
-  }
-  return s + ']';
-}
 
-/** JSON.stringify with typed arrays as arrays and non-finite numbers as "NaN" / "Infinity" / "-Infinity". */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'number' && !Number.isFinite(v)) return v !== v ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-    if (v instanceof Float64Array || v instanceof Float32Array || v instanceof Uint32Array || v instanceof Int32Array) return Array.from(v);
-    return v;
-  });
-}
 
 /** A loss for people: 9 significant digits (exponent form below 1e-4). */
 export function formatLoss(x: number): string {

@@ -16,3 +16,4 @@ export * from './validate';
 export * from './resolve';
 export * from './expm';
 export * from './series';
+export * from './exportTrace';
