@@ -1,6 +1,7 @@
 // `npm run test:integration`: installs what is missing in .vscode-test/ (scripts/vscode-test-setup.mjs),
 // bundles the suites (scripts/build-tests.mjs), then runs them in the Node extension host (runTest.mjs) and
-// in the web extension host (runWebTests.mjs), one after the other; both run even if the first fails.
+// in the web extension host (runWebTests.mjs), then `npm start` in the browser (startWeb.mjs), one after the
+// other; each runs even if an earlier one fails.
 // Exits non-zero if anything failed. Expects the extension built (`npm run build`; `npm test` does it).
 // Env: INTEGRATION_HOSTS=node|web (only one host), plus the runners' variables (see README.md here).
 import { spawn } from 'node:child_process';
@@ -12,6 +13,8 @@ const steps = [
   { name: 'build', args: [join(repoRoot, 'scripts', 'build-tests.mjs')], gate: true },
   { name: 'node host', host: 'node', args: [join(repoRoot, 'test', 'integration', 'runTest.mjs')] },
   { name: 'web host', host: 'web', args: [join(repoRoot, 'test', 'integration', 'runWebTests.mjs')] },
+  // `npm start` (web) as a user meets it: the URL it prints, opened in Chromium, a click, F5, F10.
+  { name: 'npm start (web)', host: 'web', args: [join(repoRoot, 'test', 'integration', 'startWeb.mjs')] },
 ];
 const only = process.env.INTEGRATION_HOSTS;
 
