@@ -17,3 +17,4 @@ export * from './resolve';
 export * from './expm';
 export * from './series';
 export * from './exportTrace';
+export * from './exercise';

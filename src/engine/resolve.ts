@@ -34,6 +34,7 @@ import type {
   TrainingSpec,
 } from './spec';
 import { analyzeNetworkText, locateDiagnostic } from './validate';
+import { resolveExercise } from './exercise';
 
 /** The learning rate when the file has no `optimizer` (see the header comment). */
 export const DEFAULT_LEARNING_RATE_WITHOUT_OPTIMIZER = 0.1;
@@ -300,6 +301,12 @@ function resolveChecked(file: NetworkFile, data: Dataset): { network?: ResolvedN
   };
   if (file.description !== undefined) network.description = file.description;
   if (input.name !== undefined) network.inputName = input.name;
+  if (file.exercise) {
+    const ex = resolveExercise(file.exercise, network);
+    diagnostics.push(...ex.diagnostics);
+    if (!ex.exercise || hasErrors(ex.diagnostics)) return { diagnostics };
+    network.exercise = ex.exercise;
+  }
   return { network, diagnostics };
 }
 
@@ -339,7 +346,10 @@ export async function loadNetwork(
     diagnostics.push(...locate(resolved.diagnostics));
     if (!resolved.network || hasErrors(resolved.diagnostics)) return { file, diagnostics };
     const network = resolved.network;
-    if (file.name === undefined) network.name = baseName(fileName);
+    if (file.name === undefined) {
+      network.name = baseName(fileName);
+      if (network.exercise && file.exercise?.title === undefined) network.exercise.title = network.name;
+    }
     return { file, network, diagnostics };
   } catch (e) {
     diagnostics.push(internalError(e, fileName));

@@ -35,6 +35,12 @@ export type InitKind = (typeof INITS)[number];
 export type LossKind = (typeof LOSSES)[number];
 export type OptimizerKind = (typeof OPTIMIZERS)[number];
 export type BuiltinDataset = (typeof BUILTIN_DATASETS)[number];
+/** What an exercise question asks for (see docs/labs.md). */
+export const EXERCISE_QUANTITIES = ['z', 'a', 'delta', 'dW', 'db', 'W', 'b', 'loss'] as const;
+/** The steps an exercise question can be placed at (`at.phase`). */
+export const EXERCISE_PHASES = ['forward', 'loss', 'delta', 'gradient', 'clip', 'update'] as const;
+export type ExerciseQuantity = (typeof EXERCISE_QUANTITIES)[number];
+export type ExercisePhase = (typeof EXERCISE_PHASES)[number];
 
 /** A string enum as JSON Schema `{ type: "string", enum: [...] }`, typed as the union of its values. */
 const lit = <T extends readonly string[]>(values: T, description: string) =>
@@ -141,6 +147,59 @@ export const DataSchema = Type.Union([InlineDataSchema, BuiltinDataSchema, CsvDa
   description: 'Training data: inline, a builtin dataset, or a CSV file.',
 });
 
+export const ExerciseAtSchema = Type.Union(
+  [
+    Type.Object(
+      { step: Type.Integer({ minimum: 1, description: 'The step number, as the debugger and the panel count it (step 1 is the first forward step).' }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        epoch: Type.Optional(Type.Integer({ minimum: 1, description: 'Epoch (1-based, default 1).' })),
+        batch: Type.Optional(Type.Integer({ minimum: 1, description: 'Mini-batch within the epoch (1-based, default 1).' })),
+        phase: Type.Optional(lit(EXERCISE_PHASES, 'The step of the mini-batch (default: the one that computes the quantity: forward for z and a, delta for δ, gradient for ∂C/∂W and ∂C/∂b, update for W and b, loss for the loss).')),
+        layer: Type.Optional(Type.Integer({ minimum: 2, description: 'The layer of that step (default: the question\'s layer).' })),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'Where the value is read: a step number, or a mini-batch and its phase. Default: the step that computes the quantity in epoch 1, mini-batch 1.' },
+);
+
+export const ExerciseQuestionSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,40}$', description: 'A short unique name (letters, digits, _ . -): the key of the answer in an answers file, e.g. "q1".' }),
+    prompt: Type.String({ description: 'The question as the learner reads it, e.g. "What is δ² for neuron 1?".' }),
+    at: Type.Optional(ExerciseAtSchema),
+    quantity: lit(EXERCISE_QUANTITIES, 'The value asked for: z, a, delta (δ), dW (∂C/∂w), db (∂C/∂b), W (a weight), b (a bias) or loss (the mini-batch cost C).'),
+    layer: Type.Optional(Type.Integer({ minimum: 2, description: 'Layer in the notation (2…L; layers[0] is layer 1). Not used by loss.' })),
+    neuron: Type.Optional(Type.Integer({ minimum: 1, description: 'Neuron j of that layer, 1-based as in the notation (δ²₁ is neuron 1). Not used by loss.' })),
+    input: Type.Optional(Type.Integer({ minimum: 1, description: 'For W and dW: neuron k of the previous layer, 1-based (w³₁₂ is neuron 1, input 2).' })),
+    example: Type.Optional(Type.Integer({ minimum: 1, description: 'For z, a and delta: the example (row) of the mini-batch, 1-based (default 1).' })),
+    tolerance: Type.Optional(
+      Type.Object(
+        {
+          abs: Type.Optional(finite('Accept |answer − value| ≤ abs.', { minimum: 0 })),
+          rel: Type.Optional(finite('Accept |answer − value| ≤ rel · |value|.', { minimum: 0 })),
+        },
+        { additionalProperties: false, description: 'An answer is correct when |answer − value| ≤ max(abs, rel·|value|). Default: rel 0.001 (about 3 significant digits).' },
+      ),
+    ),
+    points: Type.Optional(finite('Points for a correct answer (default 1).', { exclusiveMinimum: 0 })),
+    hint: Type.Optional(Type.String({ description: 'Shown after a wrong answer.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ExerciseSchema = Type.Object(
+  {
+    title: Type.Optional(Type.String({ description: 'The lab\'s title (default: the network\'s name).' })),
+    instructions: Type.Optional(Type.String({ description: 'What the learner should do, shown above the questions.' })),
+    questions: Type.Array(ExerciseQuestionSchema, { minItems: 1, description: 'The values the learner predicts, each hidden in the panel until answered.' }),
+  },
+  { additionalProperties: false, description: 'A teaching lab: questions about values of this network\'s training, graded against the engine (docs/labs.md).' },
+);
+
 export const NetworkFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -155,6 +214,7 @@ export const NetworkFileSchema = Type.Object(
     optimizer: Type.Optional(OptimizerSchema),
     training: Type.Optional(TrainingSchema),
     data: DataSchema,
+    exercise: Type.Optional(ExerciseSchema),
   },
   { additionalProperties: false, title: 'Backprop Stepper network file' },
 );
@@ -168,6 +228,9 @@ export type InlineDataSpec = Static<typeof InlineDataSchema>;
 export type BuiltinDataSpec = Static<typeof BuiltinDataSchema>;
 export type CsvDataSpec = Static<typeof CsvDataSchema>;
 export type DataSpec = Static<typeof DataSchema>;
+export type ExerciseAtSpec = Static<typeof ExerciseAtSchema>;
+export type ExerciseQuestionSpec = Static<typeof ExerciseQuestionSchema>;
+export type ExerciseSpec = Static<typeof ExerciseSchema>;
 export type NetworkFile = Static<typeof NetworkFileSchema>;
 
 /** The JSON Schema document shipped in `schemas/backprop.schema.json`. */
@@ -250,4 +313,30 @@ export interface ResolvedNetwork {
   /** Training examples (after the validation split) and held-out validation examples (may be empty). */
   train: Dataset;
   validation: Dataset;
+  /** The file's teaching lab, every question placed at its step (see exercise.ts). */
+  exercise?: ResolvedExercise;
+}
+
+/** One question of a lab, resolved against the network: indices 0-based, the step where it is read. */
+export interface ResolvedQuestion {
+  id: string;
+  prompt: string;
+  quantity: ExerciseQuantity;
+  /** Layer in the notation (2…L; L for the loss). */
+  layer: number;
+  /** 0-based neuron j (0 for the loss), input k (W and dW, else null) and example row of the mini-batch. */
+  neuron: number;
+  input: number | null;
+  example: number;
+  /** The step after which the value is read (Trainer.step, as the debugger and panel count). */
+  step: number;
+  tolerance: { abs: number; rel: number };
+  points: number;
+  hint?: string;
+}
+
+export interface ResolvedExercise {
+  title: string;
+  instructions?: string;
+  questions: ResolvedQuestion[];
 }

@@ -11,7 +11,7 @@
  */
 import { createScanner, findNodeAtLocation, getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError } from 'jsonc-parser';
 import type { Diagnostic } from './diagnostics';
-import { ACTIVATIONS, BUILTIN_DATASETS, INITS, LOSSES, OPTIMIZERS, type Activation, type LossKind, type NetworkFile, type OptimizerKind } from './spec';
+import { ACTIVATIONS, BUILTIN_DATASETS, EXERCISE_PHASES, EXERCISE_QUANTITIES, INITS, LOSSES, OPTIMIZERS, type Activation, type ExerciseQuantity, type LossKind, type NetworkFile, type OptimizerKind } from './spec';
 
 /** Limits beyond which a file is rejected (the stepper keeps every value of every step). */
 export const NETWORK_LIMITS = {
@@ -223,13 +223,39 @@ const ENUM_ALIASES: Record<string, string> = {
   gd: 'sgd',
   gradientdescent: 'sgd',
   nag: 'nesterov',
+  // Exercise quantities and phases.
+  δ: 'delta',
+  error: 'delta',
+  activation: 'a',
+  output: 'a',
+  weightedinput: 'z',
+  weight: 'W',
+  weights: 'W',
+  bias: 'b',
+  biases: 'b',
+  cost: 'loss',
+  dcdw: 'dW',
+  gradw: 'dW',
+  dcdb: 'db',
+  gradb: 'db',
+  backward: 'delta',
+  gradients: 'gradient',
+  grad: 'gradient',
+  clipping: 'clip',
+  step: 'update',
 };
 
 // ---------------------------------------------------------------------------------------------
 // Field tables
 // ---------------------------------------------------------------------------------------------
 
-const ROOT_FIELDS = ['$schema', 'name', 'description', 'seed', 'layers', 'loss', 'optimizer', 'training', 'data'] as const;
+const ROOT_FIELDS = ['$schema', 'name', 'description', 'seed', 'layers', 'loss', 'optimizer', 'training', 'data', 'exercise'] as const;
+const EXERCISE_FIELDS = ['title', 'instructions', 'questions'] as const;
+const QUESTION_FIELDS = ['id', 'prompt', 'at', 'quantity', 'layer', 'neuron', 'input', 'example', 'tolerance', 'points', 'hint'] as const;
+const AT_FIELDS = ['step', 'epoch', 'batch', 'phase', 'layer'] as const;
+const TOLERANCE_FIELDS = ['abs', 'rel'] as const;
+/** How a question's quantity is named in messages. */
+const QUANTITY_NAMES: Record<ExerciseQuantity, string> = { z: 'z', a: 'a', delta: 'δ', dW: '∂C/∂w', db: '∂C/∂b', W: 'the weight w', b: 'the bias b', loss: 'the loss' };
 const INPUT_LAYER_FIELDS = ['size', 'name'] as const;
 const LAYER_FIELDS = ['size', 'name', 'activation', 'leak', 'weights', 'biases', 'init', 'dropout', 'batchNorm', 'residual'] as const;
 const BATCHNORM_FIELDS = ['momentum', 'epsilon'] as const;
@@ -696,6 +722,155 @@ class Walker {
 
     const dataNode = f.get('data');
     if (dataNode) this.data(dataNode, layers?.[0]?.size, layers && layers.length >= 2 ? layers[layers.length - 1].size : undefined, layers ? layers.length - 1 : undefined);
+
+    const exerciseNode = f.get('exercise');
+    if (exerciseNode) this.exercise(exerciseNode, layers);
+  }
+
+  /**
+   * The teaching lab. What depends only on the layers is checked here (layers, neurons, inputs, the
+   * fields each quantity uses); where each question falls in the run (its step, the mini-batch's size)
+   * depends on the data and is checked by resolveExercise (exercise.ts) when the network is loaded.
+   */
+  exercise(node: Node, layers: LayerInfo[] | undefined): void {
+    const f = this.object(node, 'exercise', 'the exercise', EXERCISE_FIELDS, [{ name: 'questions', hint: 'the list of questions, e.g. [{"id": "q1", "prompt": "What is δ² for neuron 1?", "quantity": "delta", "layer": 2, "neuron": 1}]' }]);
+    if (!f) return;
+    for (const key of ['title', 'instructions'] as const) {
+      const n = f.get(key);
+      if (n) this.string(n, `exercise.${key}`, key === 'title' ? 'the lab\'s title' : 'what the learner should do');
+    }
+    const qs = f.get('questions');
+    if (!qs) return;
+    if (qs.type !== 'array') {
+      this.report(qs, 'exercise.questions', `expected an array of questions [{"id": "q1", …}], got ${this.describe(qs)}`);
+      return;
+    }
+    const items = qs.children ?? [];
+    if (items.length === 0) this.report(qs, 'exercise.questions', 'the exercise has no questions; add at least one, e.g. {"id": "q1", "prompt": "What is z² for neuron 1?", "quantity": "z", "layer": 2, "neuron": 1}');
+    const ids = new Map<string, number>();
+    items.forEach((item, i) => this.question(item, `exercise.questions[${i}]`, i, layers, ids));
+  }
+
+  private question(node: Node, path: string, index: number, layers: LayerInfo[] | undefined, ids: Map<string, number>): void {
+    const f = this.object(node, path, 'a question', QUESTION_FIELDS, [
+      { name: 'id', hint: `a short unique name, the key of its answer, e.g. "id": "q${index + 1}"` },
+      { name: 'prompt', hint: 'the question as the learner reads it, e.g. "prompt": "What is δ² for neuron 1?"' },
+      { name: 'quantity', hint: `what is asked for, one of ${list(EXERCISE_QUANTITIES)}` },
+    ]);
+    if (!f) return;
+    const idNode = f.get('id');
+    if (idNode) {
+      const id = this.string(idNode, `${path}.id`, 'the question\'s name');
+      if (id !== undefined) {
+        if (!/^[A-Za-z0-9_.-]{1,40}$/.test(id)) this.report(idNode, `${path}.id`, `${JSON.stringify(id)} is not a usable id: use 1 to 40 letters, digits, _ . or -, e.g. "q${index + 1}"`);
+        else if (ids.has(id)) this.report(idNode, `${path}.id`, `"${id}" is already the id of exercise.questions[${ids.get(id)}]; every question needs its own id (answers are keyed by it)`);
+        else ids.set(id, index);
+      }
+    }
+    const promptNode = f.get('prompt');
+    if (promptNode) {
+      const prompt = this.string(promptNode, `${path}.prompt`, 'the question as the learner reads it');
+      if (prompt !== undefined && prompt.trim() === '') this.report(promptNode, `${path}.prompt`, 'the prompt is empty; write the question, e.g. "What is δ² for neuron 1?"');
+    }
+    for (const key of ['hint'] as const) {
+      const n = f.get(key);
+      if (n) this.string(n, `${path}.${key}`, 'a hint shown after a wrong answer');
+    }
+    const qNode = f.get('quantity');
+    const quantity = qNode ? this.enumeration<ExerciseQuantity>(qNode, `${path}.quantity`, EXERCISE_QUANTITIES, 'quantity') : undefined;
+    const L = layers && layers.length >= 2 ? layers.length : undefined;
+    const isLoss = quantity === 'loss';
+    const unused = (key: string, why: string) => {
+      const n = f.get(key);
+      if (n) this.report(n, `${path}.${key}`, `"${key}" is not used by ${quantity === undefined ? 'this quantity' : QUANTITY_NAMES[quantity]} (${why}); remove it`, 'warning');
+    };
+    // Layer, neuron, input.
+    const layerNode = f.get('layer');
+    let layer: number | undefined;
+    if (isLoss) unused('layer', 'the loss is the cost of the whole mini-batch');
+    else if (layerNode) {
+      layer = this.number(layerNode, `${path}.layer`, { label: 'a layer in the notation: layers[0] is layer 1, the input', integer: true, min: 2 });
+      if (layer !== undefined && L !== undefined && layer > L) {
+        this.report(layerNode, `${path}.layer`, `the network has layers 1…${L} (layers[0] is layer 1, the input); layer ${layer} does not exist: use 2…${L}`);
+        layer = undefined;
+      }
+    } else if (quantity !== undefined) {
+      this.report(node, `${path}.layer`, `a question about ${QUANTITY_NAMES[quantity]} needs "layer": the layer in the notation (2…${L ?? 'L'}; layers[0] is layer 1, the input)`, 'error', this.openingOfNode(node));
+    }
+    const size = layer !== undefined ? layers?.[layer - 1]?.size : undefined;
+    const neuronNode = f.get('neuron');
+    if (isLoss) unused('neuron', 'the loss is one number');
+    else if (neuronNode) {
+      const j = this.number(neuronNode, `${path}.neuron`, { label: 'neuron j of the layer, 1-based as in the notation (δ²₁ is neuron 1)', integer: true, min: 1 });
+      if (j !== undefined && size !== undefined && j > size) this.report(neuronNode, `${path}.neuron`, `layer ${layer} has neurons 1…${size} (1-based, as in the notation); neuron ${j} does not exist`);
+    } else if (quantity !== undefined) {
+      this.report(node, `${path}.neuron`, `a question about ${QUANTITY_NAMES[quantity]} needs "neuron": neuron j of layer ${layer ?? 'l'}, 1-based (δ²₁ is neuron 1)`, 'error', this.openingOfNode(node));
+    }
+    const inputNode = f.get('input');
+    const weighty = quantity === 'W' || quantity === 'dW';
+    if (weighty) {
+      const prevSize = layer !== undefined ? layers?.[layer - 2]?.size : undefined;
+      if (inputNode) {
+        const k = this.number(inputNode, `${path}.input`, { label: 'neuron k of the previous layer, 1-based (w³₁₂: input 2)', integer: true, min: 1 });
+        if (k !== undefined && prevSize !== undefined && k > prevSize) this.report(inputNode, `${path}.input`, `layer ${(layer ?? 2) - 1} has neurons 1…${prevSize}, so w${layer}_jk has inputs k = 1…${prevSize}; input ${k} does not exist`);
+      } else {
+        this.report(node, `${path}.input`, `a question about ${quantity === 'W' ? 'a weight w^l_jk' : '∂C/∂w^l_jk'} needs "input": neuron k of layer ${layer !== undefined ? layer - 1 : 'l−1'} (1-based; w³₁₂ has input 2)`, 'error', this.openingOfNode(node));
+      }
+    } else if (quantity !== undefined) unused('input', 'only W and dW have one, w^l_jk from input k');
+    const exampleNode = f.get('example');
+    if (quantity === 'z' || quantity === 'a' || quantity === 'delta') {
+      if (exampleNode) this.number(exampleNode, `${path}.example`, { label: 'the example (row) of the mini-batch, 1-based', integer: true, min: 1 });
+    } else if (quantity !== undefined) unused('example', quantity === 'W' || quantity === 'b' ? 'parameters are the same for every example' : 'it is the mean over the mini-batch');
+    // Tolerance, points.
+    const tolNode = f.get('tolerance');
+    if (tolNode) {
+      const t = this.object(tolNode, `${path}.tolerance`, 'the tolerance', TOLERANCE_FIELDS);
+      if (t) {
+        const absNode = t.get('abs');
+        const relNode = t.get('rel');
+        const abs = absNode ? this.number(absNode, `${path}.tolerance.abs`, { label: 'the accepted absolute error', min: 0 }) : 0;
+        const rel = relNode ? this.number(relNode, `${path}.tolerance.rel`, { label: 'the accepted relative error, e.g. 0.01 for 1 %', min: 0 }) : 0;
+        if (!absNode && !relNode) this.report(tolNode, `${path}.tolerance`, 'the tolerance is empty: give "abs" (e.g. 1e-4) and/or "rel" (e.g. 0.01), or remove it for the default (rel 0.001)', 'warning');
+        else if (abs === 0 && rel === 0) this.report(tolNode, `${path}.tolerance`, 'a tolerance of 0 accepts only the exact value to the last bit, which nobody can type; use e.g. {"rel": 0.001}', 'warning');
+      }
+    }
+    const pointsNode = f.get('points');
+    if (pointsNode) this.number(pointsNode, `${path}.points`, { label: 'the points for a correct answer', exclusiveMin: 0 });
+    // Where.
+    const atNode = f.get('at');
+    if (atNode) this.at(atNode, `${path}.at`, L);
+  }
+
+  private at(node: Node, path: string, L: number | undefined): void {
+    const f = this.object(node, path, '"at"', AT_FIELDS);
+    if (!f) return;
+    const stepNode = f.get('step');
+    if (stepNode) {
+      this.number(stepNode, `${path}.step`, { label: 'the step number as the debugger shows it (1 = the first forward step)', integer: true, min: 1 });
+      const others = AT_FIELDS.filter((k) => k !== 'step' && f.has(k));
+      if (others.length) this.report(f.get(others[0]), `${path}.${others[0]}`, `"at" takes either "step" or ${list(AT_FIELDS.filter((k) => k !== 'step').map((k) => `"${k}"`))}, not both; remove ${others.map((k) => `"${k}"`).join(', ')} or "step"`);
+      return;
+    }
+    for (const key of ['epoch', 'batch'] as const) {
+      const n = f.get(key);
+      if (n) this.number(n, `${path}.${key}`, { label: key === 'epoch' ? 'the epoch, 1-based' : 'the mini-batch within the epoch, 1-based', integer: true, min: 1 });
+    }
+    const phaseNode = f.get('phase');
+    const phase = phaseNode ? this.enumeration(phaseNode, `${path}.phase`, EXERCISE_PHASES, 'phase') : undefined;
+    const layerNode = f.get('layer');
+    if (layerNode) {
+      if (phase === 'loss' || phase === 'clip') {
+        this.report(layerNode, `${path}.layer`, `the ${phase} step has no layer; remove "layer"`, 'warning');
+      } else {
+        const l = this.number(layerNode, `${path}.layer`, { label: 'the layer of the step, in the notation', integer: true, min: 2 });
+        if (l !== undefined && L !== undefined && l > L) this.report(layerNode, `${path}.layer`, `the network has layers 1…${L}; the steps are about layers 2…${L}`);
+      }
+    }
+  }
+
+  /** Where a missing field of an object is reported: its opening brace. */
+  private openingOfNode(node: Node): { offset: number; length: number } {
+    return { offset: node.offset, length: 1 };
   }
 
   layers(node: Node): LayerInfo[] | undefined {
