@@ -198,7 +198,7 @@ export function resolveExercise(spec: ExerciseSpec, net: ResolvedNetwork): { exe
       const phase: ExercisePhase = at && 'phase' in at && at.phase !== undefined ? at.phase : quantityPhase(s.quantity);
       const atLayer = phase === 'loss' || phase === 'clip' ? null : at && 'layer' in at && at.layer !== undefined ? at.layer : isLoss ? L : layer;
       if (epoch >= r.epochs) return error(`${path}.at.epoch`, `epoch ${epoch + 1} does not exist: training runs ${r.epochs} epoch${r.epochs === 1 ? '' : 's'} (training.epochs)`);
-      if (batch >= r.batchesPerEpoch) return error(`${path}.at.batch`, `mini-batch ${batch + 1} does not exist: an epoch has ${r.batchesPerEpoch} mini-batch${r.batchesPerEpoch === 1 ? '' : 'es'} (${r.examples} examples in batches of ${r.batchSize})`);
+      if (batch >= r.batchesPerEpoch) return error(`${path}.at.batch`, `mini-batch ${batch + 1} does not exist: an epoch has ${r.batchesPerEpoch} mini-batch${r.batchesPerEpoch === 1 ? '' : 'es'} (${r.examples} example${r.examples === 1 ? '' : 's'} in batches of ${r.batchSize})`);
       if (atLayer !== null && (atLayer < 2 || atLayer > L)) return error(`${path}.at.layer`, `the steps are about layers 2…${L}`);
       const index = programIndex(r, phase, atLayer);
       if (index < 0) return error(`${path}.at.phase`, 'this network has no clip step (training.clipNorm and training.clipValue are not set)');
