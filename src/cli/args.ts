@@ -13,7 +13,7 @@ export class CliError extends Error {
   }
 }
 
-export const COMMANDS = ['validate', 'train', 'trace', 'gradcheck', 'help'] as const;
+export const COMMANDS = ['validate', 'train', 'trace', 'gradcheck', 'grade', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Options {
@@ -25,7 +25,7 @@ export interface Options {
 type OptionName = keyof Options;
 
 /** Options each command accepts. */
-const ACCEPTS: Record<Exclude<Command, 'help'>, readonly OptionName[]> = {
+const ACCEPTS: Record<Exclude<Command, 'help' | 'grade'>, readonly OptionName[]> = {
   validate: [],
   train: ['epochs', 'seed'],
   trace: ['epochs', 'seed'],
@@ -35,7 +35,9 @@ const ACCEPTS: Record<Exclude<Command, 'help'>, readonly OptionName[]> = {
 export type Parsed =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; command: Exclude<Command, 'help'>; file: string; options: Options };
+  | { kind: 'run'; command: Exclude<Command, 'help' | 'grade'>; file: string; options: Options }
+  /** `grade <network-file> <answers.json> [--json]`: its own shape (two files, a flag). */
+  | { kind: 'grade'; file: string; answers: string; json: boolean };
 
 function parseValue(name: OptionName, raw: string): number {
   const text = raw.trim();
@@ -58,8 +60,13 @@ export function parseArgs(argv: readonly string[]): Parsed {
   if (argv.includes('--version') || argv.includes('-V') || argv.includes('-v')) return { kind: 'version' };
   const positional: string[] = [];
   const options: Options = {};
+  let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--json') {
+      json = true;
+      continue;
+    }
     if (arg === '--') {
       positional.push(...argv.slice(i + 1));
       break;
@@ -82,12 +89,19 @@ export function parseArgs(argv: readonly string[]): Parsed {
     positional.push(arg);
   }
   const [first, ...rest] = positional;
-  if (first === undefined) throw new CliError('missing command: one of validate, train, trace, gradcheck (see backprop-stepper --help)');
+  if (first === undefined) throw new CliError('missing command: one of validate, train, trace, gradcheck, grade (see backprop-stepper --help)');
   if (first === 'help') return { kind: 'help' };
   if (!(COMMANDS as readonly string[]).includes(first)) {
-    throw new CliError(`unknown command "${first}": use validate, train, trace or gradcheck (see backprop-stepper --help)`);
+    throw new CliError(`unknown command "${first}": use validate, train, trace, gradcheck or grade (see backprop-stepper --help)`);
   }
-  const command = first as Exclude<Command, 'help'>;
+  if (first === 'grade') {
+    const given = Object.keys(options);
+    if (given.length) throw new CliError(`grade does not take --${given[0]} (see backprop-stepper --help)`);
+    if (rest.length !== 2) throw new CliError(`grade: expected the network file and the answers file, got ${rest.length === 0 ? 'neither' : rest.length === 1 ? 'only one file' : `${rest.length} files`}; e.g. backprop-stepper grade examples/lab-mazur.backprop.json answers.json`);
+    return { kind: 'grade', file: rest[0], answers: rest[1], json };
+  }
+  if (json) throw new CliError(`${first} does not take --json (only grade does; see backprop-stepper --help)`);
+  const command = first as Exclude<Command, 'help' | 'grade'>;
   for (const name of Object.keys(options) as OptionName[]) {
     if (!ACCEPTS[command].includes(name)) throw new CliError(`${command} does not take --${name} (see backprop-stepper --help)`);
   }
@@ -104,14 +118,18 @@ Usage:
   backprop-stepper trace <file> [--epochs N] [--seed S] every micro-step as JSON Lines (see docs/trace-format.md)
   backprop-stepper gradcheck <file> [--epsilon E] [--seed S]
                                                         backprop vs central differences on the first mini-batch
+  backprop-stepper grade <file> <answers.json> [--json]
+                                                        grade a lab's answers against the engine (see docs/labs.md)
   backprop-stepper --help | --version
 
 Options:
   --epochs N    train for N epochs instead of the file's training.epochs
   --seed S      use seed S instead of the file's seed (initialization, shuffling, dropout, synthetic data)
   --epsilon E   finite-difference step of gradcheck (default 1e-6)
+  --json        grade: one JSON object (per-question results and the score) instead of the table
 
 Exit codes:
-  0 success · 1 the file has errors (or gradcheck failed) · 2 usage error or unreadable file
+  0 success · 1 the file has errors (or gradcheck failed, or grade found a wrong or missing answer)
+  2 usage error or unreadable file (or a malformed answers file)
   3 training stopped on a NaN/Infinity · 70 internal error (please report) · 74 cannot write the output
 `;

@@ -4,6 +4,7 @@
  */
 import { CliError, HELP, parseArgs } from './args';
 import { gradcheckCommand } from './gradcheck';
+import { gradeCommand } from './grade';
 import { traceCommand } from './trace';
 import { trainCommand } from './train';
 import { validateCommand } from './validate';
@@ -38,6 +39,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'version':
         out(`${PREFIX} ${VERSION}`);
         return 0;
+      case 'grade':
+        return await gradeCommand(parsed.file, parsed.answers, parsed.json, out, err);
       case 'run':
         switch (parsed.command) {
           case 'validate':
