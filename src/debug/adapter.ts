@@ -33,6 +33,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   granularity?: StepGranularity;
   seed?: number;
   epochs?: number;
+  /** Memory for the checkpoints that make Step Back exact, in MB (default 64). */
+  historyMB?: number;
 }
 
 const THREAD_ID = 1;
@@ -122,6 +124,10 @@ export class BackpropDebugSession extends DebugSession {
         return this.fail(response, `"${key}": ${JSON.stringify(v)} must be ${key === 'epochs' ? 'an integer ≥ 1' : 'a non-negative integer'}.`);
       }
     }
+    const mb = args.historyMB;
+    if (mb !== undefined && (typeof mb !== 'number' || !Number.isFinite(mb) || mb < 1 || mb > 65536)) {
+      return this.fail(response, `"historyMB": ${JSON.stringify(mb)} must be a number of megabytes from 1 to 65536 (the memory for step-back checkpoints; 64 by default).`);
+    }
     this.network = args.network;
     let text: string;
     try {
@@ -129,7 +135,8 @@ export class BackpropDebugSession extends DebugSession {
     } catch (e) {
       return this.fail(response, `Cannot read the network file ${args.network}: ${e instanceof Error ? e.message : String(e)}`);
     }
-    const options: { seed?: number; epochs?: number; granularity?: StepGranularity } = {};
+    const options: { seed?: number; epochs?: number; granularity?: StepGranularity; historyMB?: number } = {};
+    if (mb !== undefined) options.historyMB = mb;
     if (args.seed !== undefined) options.seed = args.seed;
     if (args.epochs !== undefined) options.epochs = args.epochs;
     if (args.granularity !== undefined) options.granularity = args.granularity;

@@ -17,6 +17,8 @@ export interface LaunchOptions {
   epochs?: number;
   /** What Step Over does (default 'layer'). */
   granularity?: StepGranularity;
+  /** Memory for the step-back checkpoints, in MB (default 64; the Trainer's historyBytes). */
+  historyMB?: number;
 }
 
 export type StopReason = 'entry' | 'step' | 'breakpoint' | 'function breakpoint' | 'data breakpoint' | 'exception' | 'pause' | 'end' | 'goto';
@@ -115,8 +117,9 @@ export class DebugRuntime {
     readonly fileName: string,
     options: LaunchOptions,
   ) {
-    const trainerOptions: { epochs?: number } = {};
+    const trainerOptions: { epochs?: number; historyBytes?: number } = {};
     if (options.epochs !== undefined) trainerOptions.epochs = options.epochs;
+    if (options.historyMB !== undefined) trainerOptions.historyBytes = options.historyMB * 1024 * 1024;
     this.trainer = new Trainer(net, trainerOptions);
     this.stepper = new Stepper(this.trainer);
     this.source = new SourceMap(text);

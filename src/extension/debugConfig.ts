@@ -21,7 +21,23 @@ export interface BackpropLaunchConfiguration extends vscode.DebugConfiguration {
   granularity?: 'neuron' | 'example' | 'layer' | 'phase' | 'batch' | 'epoch';
   seed?: number;
   epochs?: number;
+  /** Memory for step-back checkpoints, MB. */
+  historyMB?: number;
   noDebug?: boolean;
+}
+
+const GRANULARITY_SETTING = ['neuron', 'example', 'layer', 'phase', 'batch', 'epoch'];
+
+/**
+ * The settings a launch configuration does not set itself: `backprop.stepping.granularity` (what F10 does)
+ * and `backprop.history.memoryMB` (step-back memory), read for the network file's folder.
+ */
+export function applySettings(config: vscode.DebugConfiguration, uri: vscode.Uri): void {
+  const settings = vscode.workspace.getConfiguration('backprop', uri);
+  const granularity = settings.get<string>('stepping.granularity');
+  if (config.granularity === undefined && granularity !== undefined && GRANULARITY_SETTING.includes(granularity)) config.granularity = granularity;
+  const mb = settings.get<number>('history.memoryMB');
+  if (config.historyMB === undefined && typeof mb === 'number' && Number.isFinite(mb)) config.historyMB = Math.min(4096, Math.max(4, mb));
 }
 
 /** The active editor's document, when it is a network file. */
@@ -134,6 +150,7 @@ export class BackpropConfigurationProvider implements vscode.DebugConfigurationP
       return undefined;
     }
     config.network = networkArgument(uri);
+    applySettings(config, uri);
     // A file with errors does not start a session: the Problems panel says what to fix.
     if (this.diagnostics && (await this.hasErrors(uri))) return undefined;
     return config;

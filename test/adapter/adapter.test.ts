@@ -436,6 +436,10 @@ describe('debug adapter over DAP (Mazur 2-2-2)', () => {
     await start();
     await dc.initializeRequest();
     await assert.rejects(dc.launchRequest({ network: join(tmp, 'missing.backprop.json') } as DebugProtocol.LaunchRequestArguments), /Cannot read the network file .*missing\.backprop\.json: no such file/);
+    await dc.stop();
+    await start();
+    await dc.initializeRequest();
+    await assert.rejects(dc.launchRequest({ network: MAZUR, historyMB: 0 } as DebugProtocol.LaunchRequestArguments), /"historyMB": 0 must be a number of megabytes from 1 to 65536/);
   });
 
   it('runs without debugging to the end (noDebug)', async () => {

@@ -121,6 +121,23 @@ suite(`debugging Mazur 2-2-2 (${host} extension host)`, () => {
     assert.strictEqual(frames.stackFrames[0].source?.name, 'mazur.backprop.json');
   });
 
+  test('the settings backprop.stepping.granularity and backprop.history.memoryMB apply to a launch that does not set them', async () => {
+    const settings = vscode.workspace.getConfiguration('backprop');
+    await settings.update('stepping.granularity', 'phase', vscode.ConfigurationTarget.Global);
+    await settings.update('history.memoryMB', 16, vscode.ConfigurationTarget.Global);
+    try {
+      await startMazur();
+      assert.strictEqual(session().configuration.granularity, 'phase');
+      assert.strictEqual(session().configuration.historyMB, 16);
+      // F10 by phase: the whole forward pass (layers 2 and 3) in one step.
+      await step('next');
+      assert.deepStrictEqual(await position().then((p) => [p.step, p.phase, p.layer]), [2, 'forward', 3]);
+    } finally {
+      await settings.update('stepping.granularity', undefined, vscode.ConfigurationTarget.Global);
+      await settings.update('history.memoryMB', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
   test('step back returns identical values', async () => {
     await startMazur();
     for (let i = 0; i < 4; i++) await step('next');
