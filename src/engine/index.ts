@@ -18,3 +18,5 @@ export * from './expm';
 export * from './series';
 export * from './exportTrace';
 export * from './exercise';
+export * from './exportNetwork';
+export * from './exportNumpy';
