@@ -192,6 +192,34 @@ suite(`debugging Mazur 2-2-2 (${host} extension host)`, () => {
     assert.ok(outputs.some((o) => /^epoch 2000\/2000: loss 0\.00\d+, accuracy 100\.0%/.test(o)), outputs.slice(-3).join(''));
   });
 
+  test('CSV data is read through workspace.fs beside the network file (both hosts); a missing CSV is a located problem', async () => {
+    const dir = examplesUri('csv-data');
+    await vscode.workspace.fs.createDirectory(dir);
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(dir, 'points.csv'), new TextEncoder().encode('x1,x2,label\n0.05,0.10,b\n0.5,0.2,a\n'));
+    const mazur = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(examplesUri('mazur.backprop.json')))) as Record<string, unknown>;
+    const net = { ...mazur, description: undefined, data: { csv: 'points.csv', target: 'label' } };
+    const uri = vscode.Uri.joinPath(dir, 'csv.backprop.json');
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify(net, null, 2)));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    stops.length = 0;
+    assert.strictEqual(await vscode.debug.startDebugging(workspaceFolder(), { type: 'backprop', request: 'launch', name: 'csv', network: '${file}' }), true);
+    await waitFor(() => stops.length > 0, 20_000, 'the stop on entry');
+    await step('next');
+    // The first CSV row is Mazur's input: z² = (0.3775, 0.3925).
+    close(await vector('z²'), [0.3775, 0.3925], 1e-12, 'z² of the first row');
+    await stopSession();
+    // A CSV that is not there: the Problems panel names the file and the JSON path.
+    const missing = vscode.Uri.joinPath(dir, 'missing.backprop.json');
+    await vscode.workspace.fs.writeFile(missing, new TextEncoder().encode(JSON.stringify({ ...net, data: { csv: 'nowhere.csv', target: 'label' } }, null, 2)));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(missing));
+    const diags = await waitFor(() => {
+      const d = vscode.languages.getDiagnostics(missing).filter((x) => x.source === 'backprop' && x.severity === vscode.DiagnosticSeverity.Error);
+      return d.length ? d : undefined;
+    }, 15_000, 'a diagnostic for the missing CSV');
+    assert.match(diags[0].message, /nowhere\.csv/);
+    assert.match(diags[0].message, /not found/);
+  });
+
   test('a malformed network file gets located diagnostics, and debugging it fails cleanly', async () => {
     const uri = examplesUri('broken.backprop.json');
     const good = new TextDecoder().decode(await vscode.workspace.fs.readFile(examplesUri('mazur.backprop.json')));
