@@ -31,6 +31,8 @@ import {
   type Snapshot,
   type TableView,
 } from '../shared/protocol';
+import type { QuestionResult } from '../engine';
+import { exerciseView, hiddenKeys } from './exerciseView';
 import { explainNeuron } from './explain';
 import { sub, subPair, sup, texPair } from './notation';
 import { MAX_EXAMPLES, operands, showSum, type Operand, type Sum } from './operands';
@@ -41,7 +43,21 @@ export interface SnapshotOptions {
   name: string;
   /** Why the session stopped ('entry', 'step', 'breakpoint', …). */
   reason: string;
+  /** Significant digits of the equation's numbers (backprop.display.precision; default 4, results 2 more). */
+  precision?: number;
+  /** A lab's answers so far (by question id): questions not in it hide their values while shown. */
+  answers?: ReadonlyMap<string, QuestionResult>;
 }
+
+/**
+ * While one snapshot is built (synchronously): the digits of the equation's numbers and the values to hide.
+ * Module state rather than a parameter through every equation builder; buildSnapshot sets and resets it.
+ */
+let operandDigits = 4;
+let hiddenNow: ReadonlyMap<string, string> = new Map();
+/** A hidden value in an equation: the box the learner fills in (still linked to its origin). */
+const HIDDEN_TEX = '\\boxed{?}';
+const isHidden = (ref: Ref | null): boolean => ref !== null && hiddenNow.has(refKey(ref));
 
 // ------------------------------------------------------------------------------------------------
 // LaTeX numbers
@@ -66,14 +82,16 @@ const fullValue = (x: number): string => (Number.isFinite(x) ? String(Number(x.t
 
 /** A number linked to where it came from; negative numbers in parentheses inside products and sums. */
 function tn(x: number, ref: Ref | null, paren = true): string {
-  const body = texNumber(x);
+  if (isHidden(ref)) return `\\htmlData{ref=${refKey(ref!)}}{${HIDDEN_TEX}}`;
+  const body = texNumber(x, operandDigits);
   const shown = paren && (x < 0 || Object.is(x, -0)) ? `(${body})` : body;
   return ref ? `\\htmlData{ref=${refKey(ref)}, v=${fullValue(x)}}{${shown}}` : shown;
 }
 
 /** A result: more digits, not parenthesized. */
 function tr(x: number, ref: Ref | null): string {
-  const body = texNumber(x, 6);
+  if (isHidden(ref)) return `\\htmlData{ref=${refKey(ref!)}}{${HIDDEN_TEX}}`;
+  const body = texNumber(x, Math.min(17, operandDigits + 2));
   return ref ? `\\htmlData{ref=${refKey(ref)}, v=${fullValue(x)}}{${body}}` : body;
 }
 
@@ -153,7 +171,7 @@ const on = (o: Operand, link = true): string => tn(o.v, link ? o.ref : null);
 const onr = (o: Operand, link = true): string => tr(o.v, link ? o.ref : null);
 const product = (a: Operand, b: Operand): string => `${on(a)} \\cdot ${on(b)}`;
 const sumTex = (s: Sum, term: (a: Operand, b: Operand) => string = product): string =>
-  showSum(s, term, (count, total) => `\\dots_{(${count}\\text{ terms, }\\Sigma = ${texNumber(total)})}`);
+  showSum(s, term, (count, total) => `\\dots_{(${count}\\text{ terms, }\\Sigma = ${texNumber(total, operandDigits)})}`);
 
 function substituted(rt: DebugRuntime, phase: string, l: number, j: number, x: number, kSel: number): string | null {
   const o = operands(rt, phase, l, j, x, kSel);
@@ -179,7 +197,7 @@ function substituted(rt: DebugRuntime, phase: string, l: number, j: number, x: n
         return `-[${on(y)} \\ln ${on(a)} + (1 - ${on(y)}) \\ln(1 - ${on(a)})]`;
       };
       lines.push(`C_{${m > 1 ? o.x + 1 : 'x'}} = ${sumTex(o.terms, term)} = ${onr(o.cost)}`);
-      if (m > 1) lines.push(`C = \\frac{1}{${m}} \\sum_x C_x = ${tr(o.batchCost, null)}`);
+      if (m > 1) lines.push(`C = \\frac{1}{${m}} \\sum_x C_x = ${hiddenNow.has('loss') ? HIDDEN_TEX : tr(o.batchCost, null)}`);
       break;
     }
     case 'delta': {
@@ -550,6 +568,127 @@ function weightHistory(rt: DebugRuntime, sel: Selection): HistoryView['weight'] 
 
 /** The panel's view of the session at its current step, through the user's selection (clamped to the network). */
 export function buildSnapshot(rt: DebugRuntime, selection: Selection, o: SnapshotOptions): Snapshot {
+  const answers = o.answers ?? new Map<string, QuestionResult>();
+  operandDigits = Math.max(2, Math.min(17, Math.round(o.precision ?? 4)));
+  hiddenNow = rt.net.exercise ? hiddenKeys(rt, answers) : new Map();
+  try {
+    const s = buildSnapshotNow(rt, selection, o);
+    if (rt.net.exercise) {
+      s.exercise = exerciseView(rt, answers);
+      s.hidden = [...hiddenNow.keys()];
+      if (hiddenNow.size) maskHidden(s, rt);
+    }
+    return s;
+  } finally {
+    operandDigits = 4;
+    hiddenNow = new Map();
+  }
+}
+
+/**
+ * Sends the hidden values as NaN wherever the panel would draw them: the layers' z, a, δ and b, the
+ * edges, the parameter tables, the position's loss and the loss and weight histories (the equation
+ * already shows them as ?, and its plain text says why).
+ */
+function maskHidden(s: Snapshot, rt: DebugRuntime): void {
+  const hidden = hiddenNow;
+  const has = (r: Ref): boolean => hidden.has(refKey(r));
+  for (const lv of s.layers) {
+    if (lv.l < 2) continue;
+    const l = lv.l;
+    const n = lv.size;
+    const k = rt.net.layers[l - 2].inputSize;
+    for (let j = 0; j < n; j++) {
+      if (lv.z && has({ q: 'z', l, j })) lv.z[j] = 'NaN';
+      if (lv.a && has({ q: 'a', l, j })) lv.a[j] = 'NaN';
+      if (lv.delta && has({ q: 'delta', l, j })) lv.delta[j] = 'NaN';
+      if (lv.b && has({ q: 'b', l, j })) lv.b[j] = 'NaN';
+      if (lv.edges) for (let q = 0; q < k; q++) if (has({ q: s.selection.edges, l, j, k: q })) lv.edges[j * k + q] = 'NaN';
+    }
+  }
+  const l = s.selection.layer;
+  for (const tv of s.tables) {
+    if (tv.kind !== 'W' && tv.kind !== 'dW' && tv.kind !== 'b' && tv.kind !== 'db') continue;
+    for (let r = 0; r < tv.rows; r++)
+      for (let c = 0; c < tv.cols; c++) {
+        const ref: Ref = tv.kind === 'W' || tv.kind === 'dW' ? { q: tv.kind, l, j: tv.rowOffset + r, k: c } : { q: tv.kind, l, j: tv.rowOffset + r * tv.cols + c };
+        if (has(ref)) tv.values[r * tv.cols + c] = 'NaN';
+      }
+  }
+  const t = rt.trainer;
+  const batch = t.position.batchIndex + 1;
+  if (hidden.has('loss')) {
+    s.position.loss = 'NaN';
+    const i = s.history.loss.x.lastIndexOf(batch);
+    if (i >= 0) s.history.loss.y[i] = 'NaN';
+  }
+  const w = s.history.weight;
+  const sel = s.selection;
+  if (w && sel.weight !== null && has({ q: 'W', l: sel.layer, j: sel.neuron, k: sel.weight })) {
+    const i = w.value.x.lastIndexOf(batch);
+    if (i >= 0) w.value.y[i] = 'NaN';
+  }
+  const tex = s.equation.substituted;
+  if (tex?.includes(HIDDEN_TEX)) {
+    const ids = [...new Set([...hidden].filter(([key]) => tex.includes(`ref=${key}}`)).map(([, id]) => id))];
+    const named = ids.map((id) => `“${id}”`).join(', ');
+    s.equation.text = [`${ids.length === 1 ? `The value asked by question ${named} is` : `Values asked by questions ${named} are`} hidden: work ${ids.length === 1 ? 'it' : 'them'} out from the numbers shown, then answer in the question card (or reveal).`];
+  }
+}
+
+/** An equation's LaTeX without the panel's links (\htmlData{…}{x} → x), for copying and reports. */
+export function plainLatex(tex: string): string {
+  let out = '';
+  let i = 0;
+  const open = '\\htmlData{';
+  while (i < tex.length) {
+    const at = tex.indexOf(open, i);
+    if (at < 0) {
+      out += tex.slice(i);
+      break;
+    }
+    out += tex.slice(i, at);
+    // Skip the {key=value} group, then keep the body of the next group (which may nest braces).
+    let p = tex.indexOf('}', at + open.length);
+    if (p < 0 || tex[p + 1] !== '{') {
+      out += tex.slice(at);
+      break;
+    }
+    p += 2;
+    let depth = 1;
+    const start = p;
+    while (p < tex.length && depth > 0) {
+      if (tex[p] === '\\') {
+        p += 2;
+        continue;
+      }
+      if (tex[p] === '{') depth++;
+      else if (tex[p] === '}') depth--;
+      p++;
+    }
+    out += plainLatex(tex.slice(start, p - 1));
+    i = p;
+  }
+  return out;
+}
+
+/**
+ * The substituted equation of one neuron at the runtime's current step, as plain LaTeX (no links), with
+ * `precision` significant digits: what the lab report shows for a question. Null when the step has none.
+ */
+export function equationLatex(rt: DebugRuntime, phase: string, layer: number, neuron: number, example: number, input: number, precision = 4): { general: string; substituted: string | null } {
+  operandDigits = Math.max(2, Math.min(17, Math.round(precision)));
+  hiddenNow = new Map();
+  try {
+    const g = generalForm(rt, phase, layer);
+    const tex = substituted(rt, phase, layer, neuron, example, input);
+    return { general: g.general, substituted: tex === null ? null : plainLatex(tex) };
+  } finally {
+    operandDigits = 4;
+  }
+}
+
+function buildSnapshotNow(rt: DebugRuntime, selection: Selection, o: SnapshotOptions): Snapshot {
   const t = rt.trainer;
   const L = rt.L;
   const pos = t.position;

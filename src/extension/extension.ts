@@ -10,6 +10,7 @@ import { BackpropConfigurationProvider, BackpropDynamicConfigurationProvider, DE
 import { NetworkDiagnostics } from './diagnostics';
 import { workspaceAdapterHost } from './host';
 import { LayerHoverProvider, NETWORK_SELECTOR } from './hover';
+import { registerLabCommands } from './labs';
 import { SHOW_PANEL_COMMAND, StepperPanel } from './panel';
 
 class InlineAdapterFactory implements vscode.DebugAdapterDescriptorFactory {
@@ -52,6 +53,7 @@ export function activate(context: vscode.ExtensionContext): BackpropExtensionApi
     ),
     vscode.languages.registerHoverProvider(NETWORK_SELECTOR, new LayerHoverProvider()),
     ...registerCommands(diagnostics),
+    ...registerLabCommands(panel),
   );
   const loadStart = typeof __backpropLoadStart === 'number' ? __backpropLoadStart : activateStart;
   const end = clock();

@@ -10,9 +10,26 @@
  */
 import * as vscode from 'vscode';
 import type { BackpropDebugSession } from '../debug/adapter';
-import { buildSnapshot, checkGradient } from '../debug/panel';
+import type { QuestionResult } from '../engine';
+import { answerQuestion, hiddenKeys } from '../debug/exerciseView';
+import { buildSnapshot, checkGradient, plainLatex } from '../debug/panel';
+import type { DebugRuntime } from '../debug/runtime';
 import { makeNonce, panelHtml } from '../shared/panelHtml';
-import { DEFAULT_SELECTION, parseFromWebview, parseSelection, type FromWebview, type PanelAction, type Selection, type ToWebview } from '../shared/protocol';
+import {
+  COLOR_SCALES,
+  DEFAULT_SELECTION,
+  DEFAULT_SETTINGS,
+  MAX_PRECISION,
+  MIN_PRECISION,
+  parseFromWebview,
+  parseSelection,
+  refKey,
+  type FromWebview,
+  type PanelAction,
+  type PanelSettings,
+  type Selection,
+  type ToWebview,
+} from '../shared/protocol';
 import { DEBUG_TYPE } from './debugConfig';
 import { baseName } from './pure';
 
@@ -55,6 +72,26 @@ const ACTION_REQUESTS: Record<PanelAction, string> = {
   restart: 'restart',
 };
 
+/** The panel's display settings (backprop.display.*), clamped to what the protocol allows. */
+export function readDisplaySettings(): PanelSettings {
+  const c = vscode.workspace.getConfiguration('backprop');
+  const p = c.get<number>('display.precision', DEFAULT_SETTINGS.precision);
+  const scale = c.get<string>('display.colorScale', DEFAULT_SETTINGS.colorScale);
+  return {
+    precision: typeof p === 'number' && Number.isFinite(p) ? Math.max(MIN_PRECISION, Math.min(MAX_PRECISION, Math.round(p))) : DEFAULT_SETTINGS.precision,
+    colorScale: (COLOR_SCALES as readonly string[]).includes(scale) ? (scale as PanelSettings['colorScale']) : DEFAULT_SETTINGS.colorScale,
+  };
+}
+
+/** A lab in progress: the session's runtime and the answers given in the panel so far. */
+export interface LabSession {
+  runtime: DebugRuntime;
+  fileName: string;
+  /** The network file as the launch configuration names it (a path or a URI), when known. */
+  network?: string;
+  answers: ReadonlyMap<string, QuestionResult>;
+}
+
 const now = (): number => (globalThis.performance ? globalThis.performance.timeOrigin + globalThis.performance.now() : Date.now());
 
 /** If the webview does not report a paint within this time, the next snapshot is sent anyway. */
@@ -78,6 +115,10 @@ export class StepperPanel implements vscode.Disposable {
   private lastPaint: PaintReport | undefined;
   /** When an action came from the panel while it had focus: give focus back after the stop it causes. */
   private refocusUntil = 0;
+  /** Lab answers given in the panel, per debug session (kept while the session lives). */
+  private readonly answers = new Map<string, Map<string, QuestionResult>>();
+  private settings: PanelSettings = readDisplaySettings();
+  private readonly postListeners = new Set<(m: ToWebview) => void>();
 
   constructor(private readonly extensionUri: vscode.Uri) {
     this.disposables.push(
@@ -98,8 +139,16 @@ export class StepperPanel implements vscode.Disposable {
         const auto = vscode.workspace.getConfiguration('backprop').get<boolean>('panel.openOnDebug', true);
         if (auto) this.show(true);
       }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration('backprop.display')) return;
+        this.settings = readDisplaySettings();
+        this.post({ type: 'settings', settings: this.settings });
+        // The equation's digits come from the host.
+        this.refresh();
+      }),
       vscode.debug.onDidTerminateDebugSession((s) => {
         this.adapters.delete(s.id);
+        this.answers.delete(s.id);
         if (this.session?.id === s.id) {
           this.session = undefined;
           this.running = false;
@@ -217,7 +266,7 @@ export class StepperPanel implements vscode.Disposable {
     const seq = ++this.seq;
     const sentAt = now();
     try {
-      const snapshot = buildSnapshot(rt, this.selection, { name: baseName(rt.fileName), reason: adapter.lastStopReason || 'entry' });
+      const snapshot = buildSnapshot(rt, this.selection, { name: baseName(rt.fileName), reason: adapter.lastStopReason || 'entry', precision: this.settings.precision, answers: this.sessionAnswers() });
       this.selection = snapshot.selection;
       msg = { type: 'snapshot', seq, snapshot, sentAt };
     } catch (e) {
@@ -244,7 +293,16 @@ export class StepperPanel implements vscode.Disposable {
   }
 
   private post(msg: ToWebview): void {
+    for (const f of this.postListeners) f(msg);
     if (this.panel && this.ready) void this.panel.webview.postMessage(msg);
+  }
+
+  /** The answers of the current session's lab (created on first use). */
+  private sessionAnswers(): Map<string, QuestionResult> {
+    const id = this.session?.id ?? '';
+    let m = this.answers.get(id);
+    if (!m) this.answers.set(id, (m = new Map()));
+    return m;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -268,6 +326,7 @@ export class StepperPanel implements vscode.Disposable {
         this.ready = true;
         this.inFlight = undefined;
         this.dirty = false;
+        this.post({ type: 'settings', settings: this.settings });
         if (this.running) this.post({ type: 'running', seq: ++this.seq });
         else this.sendSnapshot();
         return;
@@ -304,7 +363,28 @@ export class StepperPanel implements vscode.Disposable {
       case 'error':
         console.warn(`Backprop Stepper panel: ${m.message}`);
         return;
+      case 'answer':
+      case 'reveal':
+        this.grade(m.id, m.question, m.type === 'answer' ? m.value : 'revealed');
+        return;
+      case 'copyLatex':
+        void vscode.commands.executeCommand('backprop.copyEquationLatex');
+        return;
     }
+  }
+
+  /** Grade a lab answer given in the panel with the engine, reply, and show the value again. */
+  private grade(id: number, question: string, value: number | 'revealed'): void {
+    const rt = this.adapter()?.currentRuntime;
+    if (!rt) return this.post({ type: 'graded', id, ok: false, error: vscode.l10n.t('No Backprop debug session is paused.') });
+    try {
+      const r = answerQuestion(rt, this.sessionAnswers(), question, value);
+      this.post({ type: 'graded', id, ok: true, question: r.view, score: r.score });
+    } catch (e) {
+      this.post({ type: 'graded', id, ok: false, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    this.refresh();
   }
 
   private async act(action: PanelAction): Promise<void> {
@@ -331,6 +411,11 @@ export class StepperPanel implements vscode.Disposable {
   private answer(id: number, layer: number, neuron: number, weight: number | null): void {
     const rt = this.adapter()?.currentRuntime;
     if (!rt) return this.post({ type: 'response', id, ok: false, error: vscode.l10n.t('No Backprop debug session is paused.') });
+    // A lab's hidden value would show through its gradient check.
+    const hidden = rt.net.exercise ? hiddenKeys(rt, this.sessionAnswers()) : undefined;
+    const keys = weight === null ? [refKey({ q: 'db', l: layer, j: neuron }), refKey({ q: 'b', l: layer, j: neuron })] : [refKey({ q: 'dW', l: layer, j: neuron, k: weight }), refKey({ q: 'W', l: layer, j: neuron, k: weight })];
+    const by = keys.map((k) => hidden?.get(k)).find((q) => q !== undefined);
+    if (by !== undefined) return this.post({ type: 'response', id, ok: false, error: vscode.l10n.t('Answer question “{0}” first: its value is hidden until then.', by) });
     try {
       this.post({ type: 'response', id, ok: true, result: checkGradient(rt, layer, neuron, weight) });
     } catch (e) {
@@ -348,6 +433,37 @@ export class StepperPanel implements vscode.Disposable {
 
   get lastPainted(): PaintReport | undefined {
     return this.lastPaint;
+  }
+
+  /** Every message the host sends the webview (tests watch the graded replies). */
+  onDidPost(f: (m: ToWebview) => void): vscode.Disposable {
+    this.postListeners.add(f);
+    return new vscode.Disposable(() => this.postListeners.delete(f));
+  }
+
+  /** The display settings the panel follows now. */
+  get displaySettings(): PanelSettings {
+    return { ...this.settings };
+  }
+
+  /**
+   * The substituted equation the panel shows at the session's current step (with its selection, digits and
+   * hidden lab values), as LaTeX without its links; null with no paused session or at a step without one.
+   */
+  get equationLatex(): string | null {
+    const adapter = this.adapter();
+    const rt = adapter?.currentRuntime;
+    if (!rt || this.running) return null;
+    const s = buildSnapshot(rt, this.selection, { name: baseName(rt.fileName), reason: adapter.lastStopReason || 'entry', precision: this.settings.precision, answers: this.sessionAnswers() });
+    return s.equation.substituted ? plainLatex(s.equation.substituted) : null;
+  }
+
+  /** The current session's lab, when its network file has an exercise. */
+  get lab(): LabSession | undefined {
+    const rt = this.adapter()?.currentRuntime;
+    if (!rt?.net.exercise) return undefined;
+    const network: unknown = this.session?.configuration.network;
+    return { runtime: rt, fileName: rt.fileName, answers: this.sessionAnswers(), ...(typeof network === 'string' && network ? { network } : {}) };
   }
 
   onDidPaint(f: (r: PaintReport) => void): vscode.Disposable {

@@ -10,6 +10,11 @@
  *   webview → host  { type: 'request', id, request }        a question with an answer (gradient check)
  *   host → webview  { type: 'response', id, … }             its answer, or an error message
  *   webview → host  { type: 'painted', seq, … }             the snapshot seq is on screen (latency, tests)
+ *   host → webview  { type: 'settings', settings }          display settings (precision, colour scale), after
+ *                                                            ready and whenever they change
+ *   webview → host  { type: 'answer' | 'reveal', id, … }    a lab question answered (or revealed)
+ *   host → webview  { type: 'graded', id, … }               its grade (then a snapshot with the value shown)
+ *   webview → host  { type: 'copyLatex' }                   copy the substituted equation's LaTeX
  *
  * Every message is checked on arrival by the `parse…` functions below: anything else is dropped with
  * a reason, never trusted. The module has no dependency (no DOM, no Node, no vscode): both sides import it.
@@ -245,6 +250,49 @@ export interface Position {
   canStepBack: boolean;
 }
 
+/** How the panel colours values (the setting backprop.display.colorScale). */
+export type ColorScale = 'diverging' | 'symmetric-log' | 'grayscale';
+export const COLOR_SCALES: readonly ColorScale[] = ['diverging', 'symmetric-log', 'grayscale'];
+
+/** The display settings the panel follows (backprop.display.*). */
+export interface PanelSettings {
+  /** Significant digits of the numbers shown (2…17). */
+  precision: number;
+  colorScale: ColorScale;
+}
+export const DEFAULT_SETTINGS: PanelSettings = { precision: 4, colorScale: 'diverging' };
+export const MIN_PRECISION = 2;
+export const MAX_PRECISION = 17;
+
+/** One question of a lab as the question card shows it. */
+export interface QuestionView {
+  id: string;
+  prompt: string;
+  /** The value in the notation (δ²₁) and where it is asked ("step 5 (epoch 1, mini-batch 1, δ of layer 2)"). */
+  symbol: string;
+  step: number;
+  where: string;
+  /** open: not answered; the others are final. */
+  status: 'open' | 'correct' | 'incorrect' | 'revealed';
+  /** The session is at a step where the panel would show this value: it is hidden now. */
+  hiddenNow: boolean;
+  /** Once answered or revealed: the answer, the value, the feedback and the points earned. */
+  given: number | null;
+  expected: Num | null;
+  feedback: string;
+  hint: string | null;
+  points: number;
+  earned: number;
+}
+
+export interface ExerciseView {
+  title: string;
+  instructions: string;
+  questions: QuestionView[];
+  /** Points earned of the total, and questions answered of all. */
+  score: { earned: number; total: number; answered: number; count: number };
+}
+
 export interface Snapshot {
   /** The network file's name (for the title). */
   name: string;
@@ -260,6 +308,13 @@ export interface Snapshot {
   boundary: BoundaryView | null;
   granularity: PanelGranularity;
   loss: string;
+  /** The lab of the network file (when it has an exercise section). */
+  exercise?: ExerciseView | null;
+  /**
+   * Values the panel must not show (lab questions not answered yet): refKeys, and 'loss' for the mini-batch's
+   * cost. Their numbers in this snapshot are sent as 'NaN'; the equation shows them as ?.
+   */
+  hidden?: string[];
 }
 
 export interface GradientCheckResult {
@@ -283,7 +338,10 @@ export type ToWebview =
   | { type: 'idle'; seq: number; message: string }
   | { type: 'running'; seq: number }
   | { type: 'response'; id: number; ok: true; result: GradientCheckResult }
-  | { type: 'response'; id: number; ok: false; error: string };
+  | { type: 'response'; id: number; ok: false; error: string }
+  | { type: 'settings'; settings: PanelSettings }
+  | { type: 'graded'; id: number; ok: true; question: QuestionView; score: ExerciseView['score'] }
+  | { type: 'graded'; id: number; ok: false; error: string };
 
 export type FromWebview =
   | { type: 'ready'; version: number }
@@ -297,7 +355,12 @@ export type FromWebview =
    * All on the clock performance.timeOrigin + performance.now().
    */
   | { type: 'painted'; seq: number; at: number; equation: string; summary: string; received?: number; rendered?: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  /** A lab question's answer (a finite number), or a request to reveal its value (no points). */
+  | { type: 'answer'; id: number; question: string; value: number }
+  | { type: 'reveal'; id: number; question: string }
+  /** Copy the current substituted equation as LaTeX (the host has the clipboard). */
+  | { type: 'copyLatex' };
 
 // ------------------------------------------------------------------------------------------------
 // Validation (both directions: the receiving side calls these and drops what fails)
@@ -350,9 +413,60 @@ export function parseFromWebview(v: unknown): Parsed<FromWebview> {
       return { ok: true, value: { type: 'painted', seq: v.seq, at: v.at, equation: v.equation, summary: v.summary, ...(typeof v.received === 'number' ? { received: v.received } : {}), ...(typeof v.rendered === 'number' ? { rendered: v.rendered } : {}) } };
     case 'error':
       return isStr(v.message, 10000) ? { ok: true, value: { type: 'error', message: v.message } } : bad('error: message missing');
+    case 'answer':
+      if (!isInt(v.id, 0, Number.MAX_SAFE_INTEGER)) return bad('answer: id is not a non-negative integer');
+      if (!isQuestionId(v.question)) return bad('answer: question is not a question id');
+      if (typeof v.value !== 'number' || !Number.isFinite(v.value)) return bad('answer: value is not a finite number');
+      return { ok: true, value: { type: 'answer', id: v.id, question: v.question, value: v.value } };
+    case 'reveal':
+      if (!isInt(v.id, 0, Number.MAX_SAFE_INTEGER)) return bad('reveal: id is not a non-negative integer');
+      return isQuestionId(v.question) ? { ok: true, value: { type: 'reveal', id: v.id, question: v.question } } : bad('reveal: question is not a question id');
+    case 'copyLatex':
+      return { ok: true, value: { type: 'copyLatex' } };
     default:
       return bad(`unknown message type ${JSON.stringify(v.type).slice(0, 40)}`);
   }
+}
+
+/** A lab question's id as the network file allows it. */
+const isQuestionId = (v: unknown): v is string => typeof v === 'string' && /^[A-Za-z0-9_.-]{1,40}$/.test(v);
+
+export function parseSettings(v: unknown): Parsed<PanelSettings> {
+  if (!isObj(v)) return bad('settings is not an object');
+  if (!isInt(v.precision, MIN_PRECISION, MAX_PRECISION)) return bad(`settings.precision is not a whole number from ${MIN_PRECISION} to ${MAX_PRECISION}`);
+  if (!oneOf(v.colorScale, COLOR_SCALES)) return bad(`settings.colorScale is not one of ${COLOR_SCALES.join(', ')}`);
+  return { ok: true, value: { precision: v.precision, colorScale: v.colorScale } };
+}
+
+const QUESTION_STATUSES = ['open', 'correct', 'incorrect', 'revealed'] as const;
+
+function checkQuestion(q: unknown): boolean {
+  return (
+    isObj(q) &&
+    isQuestionId(q.id) &&
+    isStr(q.prompt, 10000) &&
+    isStr(q.symbol, 100) &&
+    isInt(q.step, 0, Number.MAX_SAFE_INTEGER) &&
+    isStr(q.where, 1000) &&
+    oneOf(q.status, QUESTION_STATUSES) &&
+    typeof q.hiddenNow === 'boolean' &&
+    (q.given === null || (typeof q.given === 'number' && Number.isFinite(q.given))) &&
+    (q.expected === null || isNum(q.expected)) &&
+    isStr(q.feedback, 10000) &&
+    (q.hint === null || isStr(q.hint, 10000)) &&
+    typeof q.points === 'number' &&
+    typeof q.earned === 'number'
+  );
+}
+
+const isScore = (s: unknown): boolean => isObj(s) && typeof s.earned === 'number' && typeof s.total === 'number' && isInt(s.answered) && isInt(s.count);
+
+function checkExercise(e: unknown): string | null {
+  if (e === null || e === undefined) return null;
+  if (!isObj(e) || !isStr(e.title, 1000) || !isStr(e.instructions, 100000)) return 'snapshot.exercise';
+  if (!Array.isArray(e.questions) || e.questions.length > 1000 || !e.questions.every(checkQuestion)) return 'snapshot.exercise.questions';
+  if (!isScore(e.score)) return 'snapshot.exercise.score';
+  return null;
 }
 
 const isNumArray = (v: unknown): v is Num[] => Array.isArray(v) && v.every(isNum);
@@ -391,6 +505,9 @@ function checkSnapshot(s: unknown): string | null {
   if (bd !== null && !(isObj(bd) && isInt(bd.n, 1, 256) && Array.isArray(bd.values) && bd.values.length === (bd.n as number) * (bd.n as number) && bd.values.every((x) => typeof x === 'number') && Array.isArray(bd.points))) return 'snapshot.boundary';
   if (!oneOf(s.granularity, PANEL_GRANULARITIES)) return 'snapshot.granularity';
   if (!isStr(s.loss, 100)) return 'snapshot.loss';
+  const ex = checkExercise(s.exercise);
+  if (ex) return ex;
+  if (s.hidden !== undefined && !(Array.isArray(s.hidden) && s.hidden.length <= 10000 && s.hidden.every((k) => isStr(k, 64)))) return 'snapshot.hidden';
   return null;
 }
 
@@ -412,6 +529,16 @@ export function parseToWebview(v: unknown): Parsed<ToWebview> {
       if (v.ok === false) return isStr(v.error, 10000) ? { ok: true, value: { type: 'response', id: v.id, ok: false, error: v.error } } : bad('response: error text required');
       const r = v.result;
       if (v.ok !== true || !isObj(r) || !isStr(r.label, 200) || !isNum(r.analytic) || !isNum(r.numeric) || !isNum(r.relError) || typeof r.epsilon !== 'number' || !oneOf(r.verdict, ['pass', 'warn', 'fail'] as const)) return bad('response: malformed gradient-check result');
+      return { ok: true, value: v as ToWebview };
+    }
+    case 'settings': {
+      const st = parseSettings(v.settings);
+      return st.ok ? { ok: true, value: { type: 'settings', settings: st.value } } : bad(`settings: ${st.error}`);
+    }
+    case 'graded': {
+      if (!isInt(v.id, 0, Number.MAX_SAFE_INTEGER)) return bad('graded: id required');
+      if (v.ok === false) return isStr(v.error, 10000) ? { ok: true, value: { type: 'graded', id: v.id, ok: false, error: v.error } } : bad('graded: error text required');
+      if (v.ok !== true || !checkQuestion(v.question) || !isScore(v.score)) return bad('graded: malformed question or score');
       return { ok: true, value: v as ToWebview };
     }
     default:
