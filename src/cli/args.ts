@@ -13,7 +13,7 @@ export class CliError extends Error {
   }
 }
 
-export const COMMANDS = ['validate', 'train', 'trace', 'gradcheck', 'grade', 'help'] as const;
+export const COMMANDS = ['validate', 'train', 'trace', 'gradcheck', 'grade', 'export', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface Options {
@@ -25,7 +25,7 @@ export interface Options {
 type OptionName = keyof Options;
 
 /** Options each command accepts. */
-const ACCEPTS: Record<Exclude<Command, 'help' | 'grade'>, readonly OptionName[]> = {
+const ACCEPTS: Record<Exclude<Command, 'help' | 'grade' | 'export'>, readonly OptionName[]> = {
   validate: [],
   train: ['epochs', 'seed'],
   trace: ['epochs', 'seed'],
@@ -35,9 +35,14 @@ const ACCEPTS: Record<Exclude<Command, 'help' | 'grade'>, readonly OptionName[]>
 export type Parsed =
   | { kind: 'help' }
   | { kind: 'version' }
-  | { kind: 'run'; command: Exclude<Command, 'help' | 'grade'>; file: string; options: Options }
+  | { kind: 'run'; command: Exclude<Command, 'help' | 'grade' | 'export'>; file: string; options: Options }
   /** `grade <network-file> <answers.json> [--json]`: its own shape (two files, a flag). */
-  | { kind: 'grade'; file: string; answers: string; json: boolean };
+  | { kind: 'grade'; file: string; answers: string; json: boolean }
+  /** `export <file> --format jsonl|csv|network|numpy [--out path] [--epochs N] [--seed S]` (src/cli/export.ts). */
+  | { kind: 'export'; file: string; format: ExportFormat; out?: string; options: Options };
+
+export const EXPORT_FORMATS = ['jsonl', 'csv', 'network', 'numpy'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 function parseValue(name: OptionName, raw: string): number {
   const text = raw.trim();
@@ -61,10 +66,18 @@ export function parseArgs(argv: readonly string[]): Parsed {
   const positional: string[] = [];
   const options: Options = {};
   let json = false;
+  const strings: { format?: string; out?: string } = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--json') {
       json = true;
+      continue;
+    }
+    const text = /^--(format|out)(?:=(.*))?$/.exec(arg);
+    if (text) {
+      const key = text[1] as 'format' | 'out';
+      if (text[2] === undefined && i + 1 >= argv.length) throw new CliError(`option --${key} needs a value`);
+      strings[key] = text[2] ?? argv[++i];
       continue;
     }
     if (arg === '--') {
@@ -89,10 +102,10 @@ export function parseArgs(argv: readonly string[]): Parsed {
     positional.push(arg);
   }
   const [first, ...rest] = positional;
-  if (first === undefined) throw new CliError('missing command: one of validate, train, trace, gradcheck, grade (see backprop-stepper --help)');
+  if (first === undefined) throw new CliError('missing command: one of validate, train, trace, gradcheck, grade, export (see backprop-stepper --help)');
   if (first === 'help') return { kind: 'help' };
   if (!(COMMANDS as readonly string[]).includes(first)) {
-    throw new CliError(`unknown command "${first}": use validate, train, trace, gradcheck or grade (see backprop-stepper --help)`);
+    throw new CliError(`unknown command "${first}": use validate, train, trace, gradcheck, grade or export (see backprop-stepper --help)`);
   }
   if (first === 'grade') {
     const given = Object.keys(options);
@@ -101,7 +114,17 @@ export function parseArgs(argv: readonly string[]): Parsed {
     return { kind: 'grade', file: rest[0], answers: rest[1], json };
   }
   if (json) throw new CliError(`${first} does not take --json (only grade does; see backprop-stepper --help)`);
-  const command = first as Exclude<Command, 'help' | 'grade'>;
+  if (first === 'export') {
+    for (const name of Object.keys(options)) if (name !== 'epochs' && name !== 'seed') throw new CliError(`export does not take --${name} (see backprop-stepper --help)`);
+    if (rest.length !== 1) throw new CliError(`export: expected one network file, e.g. backprop-stepper export examples/mazur.backprop.json --format numpy`);
+    const format = strings.format;
+    if (format === undefined) throw new CliError('export: say what to write with --format jsonl, csv, network or numpy');
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new CliError(`export: --format must be jsonl, csv, network or numpy, got "${format}"`);
+    if (strings.out === '') throw new CliError('export: --out needs a path');
+    return { kind: 'export', file: rest[0], format: format as ExportFormat, ...(strings.out !== undefined ? { out: strings.out } : {}), options };
+  }
+  if (strings.format !== undefined || strings.out !== undefined) throw new CliError(`${first} does not take --${strings.format !== undefined ? 'format' : 'out'} (only export does; see backprop-stepper --help)`);
+  const command = first as Exclude<Command, 'help' | 'grade' | 'export'>;
   for (const name of Object.keys(options) as OptionName[]) {
     if (!ACCEPTS[command].includes(name)) throw new CliError(`${command} does not take --${name} (see backprop-stepper --help)`);
   }
@@ -120,6 +143,9 @@ Usage:
                                                         backprop vs central differences on the first mini-batch
   backprop-stepper grade <file> <answers.json> [--json]
                                                         grade a lab's answers against the engine (see docs/labs.md)
+  backprop-stepper export <file> --format jsonl|csv|network|numpy [--out PATH] [--epochs N] [--seed S]
+                                                        the trace as JSON Lines or CSV files, the trained
+                                                        network file, or a NumPy script (see docs/exports.md)
   backprop-stepper --help | --version
 
 Options:
@@ -127,6 +153,9 @@ Options:
   --seed S      use seed S instead of the file's seed (initialization, shuffling, dropout, synthetic data)
   --epsilon E   finite-difference step of gradcheck (default 1e-6)
   --json        grade: one JSON object (per-question results and the score) instead of the table
+  --format F    export: jsonl (stdout by default), csv (a folder of CSV files, one per quantity),
+                network (the trained *.backprop.json), numpy (a standalone Python script)
+  --out PATH    export: where to write (default: stdout for jsonl, else beside the network file)
 
 Exit codes:
   0 success · 1 the file has errors (or gradcheck failed, or grade found a wrong or missing answer)

@@ -3,6 +3,7 @@
  * Every failure is one line on stderr and an exit code (see HELP); never a stack trace.
  */
 import { CliError, HELP, parseArgs } from './args';
+import { exportCommand } from './export';
 import { gradcheckCommand } from './gradcheck';
 import { gradeCommand } from './grade';
 import { traceCommand } from './trace';
@@ -41,6 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'grade':
         return await gradeCommand(parsed.file, parsed.answers, parsed.json, out, err);
+      case 'export':
+        return await exportCommand(parsed.file, parsed.format, parsed.out, parsed.options, out, err);
       case 'run':
         switch (parsed.command) {
           case 'validate':

@@ -94,7 +94,11 @@ function pretty(value: unknown, indent: string, numbers: (v: number) => string):
   }
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   if (entries.length === 0) return '{}';
-  // A layer (no nested objects but number rows) reads best on a few lines; everything else one key per line.
+  // Small objects of plain values on one line ({ "size": 2 }, the optimizer); everything else one key per line.
+  if (entries.every(([, v]) => v === null || typeof v !== 'object')) {
+    const line = `{ ${entries.map(([k, v]) => `${JSON.stringify(k)}: ${pretty(v, inner, numbers)}`).join(', ')} }`;
+    if (line.length + indent.length <= 100) return line;
+  }
   return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${pretty(v, inner, numbers)}`).join(',\n')}\n${indent}}`;
 }
 

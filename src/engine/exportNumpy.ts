@@ -583,22 +583,22 @@ def show(record):
         print(f"{at}forward  layer {record['layer']}: z = {record['z']}".replace(chr(10), " "))
         print(f"{at}                  a = {record['a']}".replace(chr(10), " "))
     elif kind == "loss":
-        print(f"{at}loss     C = {record['loss']!r} (per example: {record['costs']})")
+        print(f"{at}loss     C = {float(record['loss'])!r} (per example: {record['costs']})")
     elif kind == "delta":
         print(f"{at}delta    layer {record['layer']} ({record['rule']}): delta = {record['delta']}".replace(chr(10), " "))
     elif kind == "gradient":
         print(f"{at}gradient layer {record['layer']} (BP4) dC/dW = {record['weights']}".replace(chr(10), " "))
         print(f"{at}               (BP3) dC/db = {record['biases']}".replace(chr(10), " "))
     elif kind == "clip":
-        print(f"{at}clip     global norm {record['normBefore']!r}, scale {record['scale']!r}")
+        print(f"{at}clip     global norm {float(record['normBefore'])!r}, scale {float(record['scale'])!r}")
     elif kind == "update":
         print(f"{at}update   layer {record['layer']}: W = {record['weights']}".replace(chr(10), " "))
         print(f"{at}                  b = {record['biases']}".replace(chr(10), " "))
     elif kind == "epoch":
         tr, va = record["train"], record["validation"]
-        line = f"epoch {record['epoch']}: training loss {tr['loss']!r}, accuracy {tr['accuracy'] * 100:.2f}%"
+        line = f"epoch {record['epoch']}: training loss {float(tr['loss'])!r}, accuracy {tr['accuracy'] * 100:.2f}%"
         if va:
-            line += f"; validation loss {va['loss']!r}, accuracy {va['accuracy'] * 100:.2f}%"
+            line += f"; validation loss {float(va['loss'])!r}, accuracy {va['accuracy'] * 100:.2f}%"
         print(line)
 
 
@@ -719,7 +719,10 @@ ${usesBn ? `                if l in gamma:
 
 
 if __name__ == "__main__":
-    train()
+    try:
+        train()
+    except BrokenPipeError:                        # the reader stopped reading (e.g. | head)
+        sys.stderr.close()
 `;
   const result: NumpyExport = { script: script.replace(/\n{3,}(?=\S)/g, '\n\n\n') };
   if (csvName) result.data = { name: csvName, text: dataCsv(net) };
