@@ -3,7 +3,32 @@
 // the charts palette for series. Zero is the editor background, so the scale works in light, dark and
 // high-contrast themes alike: the larger |value|, the more saturated.
 
+import type { ColorScale } from '../src/shared/protocol';
+
 export type RGB = [number, number, number];
+
+/** The scale chosen by backprop.display.colorScale. */
+let scale: ColorScale = 'diverging';
+/** Set the colour scale; true when it changed (drawings cached by colour must be redrawn). */
+export function setColorScale(s: ColorScale): boolean {
+  if (s === scale) return false;
+  scale = s;
+  version++;
+  return true;
+}
+export const colorScale = (): ColorScale => scale;
+
+/** symmetric-log: |t| (relative to the layer's largest value) on a log scale over this many decades. */
+const LOG_DECADES = 4;
+
+/** Where t ∈ [−1, 1] sits on the chosen scale, still in [−1, 1] (sign kept). */
+export function scaled(t: number): number {
+  if (scale !== 'symmetric-log' || t === 0 || Number.isNaN(t)) return t;
+  const a = Math.min(1, Math.abs(t));
+  // 1 → 1, 10^−LOG_DECADES → 0: tiny values still get a tint, huge ones do not drown them.
+  const u = Math.max(0, 1 + Math.log10(a) / LOG_DECADES);
+  return Math.sign(t) * u;
+}
 
 let negative: RGB = [55, 148, 255];
 let positive: RGB = [209, 134, 22];
@@ -49,10 +74,15 @@ export function readTheme(): boolean {
   return true;
 }
 
-/** Colour of t ∈ [−1, 1] (NaN → the theme's red). */
+/** Colour of t ∈ [−1, 1] on the chosen scale (NaN → the theme's red). */
 export function divergingRGB(t: number): RGB {
   if (Number.isNaN(t)) return nanColour;
-  const c = Math.max(-1, Math.min(1, t));
+  const c = Math.max(-1, Math.min(1, scaled(t)));
+  if (scale === 'grayscale') {
+    // Dark (−1) to light (+1), the same in every theme: for printing and any colour vision.
+    const g = 24 + ((c + 1) / 2) * (240 - 24);
+    return [g, g, g];
+  }
   // A mild gamma so small values still show a tint.
   const u = Math.pow(Math.abs(c), 0.75);
   const end = c < 0 ? negative : positive;

@@ -5,7 +5,8 @@
 import { dec, refKey, type LayerView, type Num, type Ref, type Snapshot } from '../src/shared/protocol';
 import { diverging, paint, textOn } from './colors';
 import { setAttr, setText, svg, toggleClass } from './dom';
-import { fmt, short, sub, subPair, sup } from './format';
+import { fmt, precision, sub, subPair, sup } from './format';
+import { hiddenSet } from './tables';
 
 /** Layers larger than this are drawn compactly. */
 const MAX_CIRCLES = 24;
@@ -86,9 +87,12 @@ export class Diagram {
       const values = lv.l === 1 ? lv.a : q === 'a' ? lv.a : q === 'z' ? lv.z : lv.delta;
       const name = lv.l === 1 ? 'x' : QUANTITY_NAME[q];
       setText(gfx.caption, `${name}${sup(lv.l)}${values ? '' : ' not computed yet'} · ${lv.size} neuron${lv.size === 1 ? '' : 's'}`);
-      if (gfx.nodes) this.updateNodes(gfx, lv, values, name, sel.layer === lv.l ? sel.neuron : -1);
+      const hidden = hiddenSet(s);
+      const key = lv.l === 1 ? 'a' : q;
+      const secret = (j: number): boolean => hidden.has(refKey({ q: key, l: lv.l, j }));
+      if (gfx.nodes) this.updateNodes(gfx, lv, values, name, sel.layer === lv.l ? sel.neuron : -1, secret);
       else if (gfx.compact) this.updateCompact(gfx.compact, lv, values, sel.layer === lv.l ? sel.neuron : -1);
-      if (gfx.edges || lv.edges) this.updateEdges(gfx, lv.edges, sel.layer === lv.l ? sel.neuron : -1, sel.weight, sel.edges === 'dW');
+      if (gfx.edges || lv.edges) this.updateEdges(gfx, lv.edges, sel.layer === lv.l ? sel.neuron : -1, sel.weight, sel.edges === 'dW', hidden);
     }
   }
 
@@ -205,11 +209,14 @@ export class Diagram {
     return { cols, rows, x0, y0, cell, group, image, marker, hover, canvas, ctx, data: ctx.createImageData(cols, rows), values: new Float64Array(cols * rows).fill(NaN), drawn: null };
   }
 
-  private updateNodes(gfx: LayerGfx, lv: LayerView, values: Num[] | null, name: string, selected: number): void {
+  private updateNodes(gfx: LayerGfx, lv: LayerView, values: Num[] | null, name: string, selected: number, secret: (j: number) => boolean): void {
     const scale = maxAbs(values);
+    // Circles show the setting's digits, at most 6 (more would not fit); the label has 9.
+    const digits = Math.min(precision(), 6);
     for (let j = 0; j < gfx.nodes!.length; j++) {
       const node = gfx.nodes![j];
-      const v = values ? dec(values[j]) : null;
+      const hidden = values !== null && secret(j);
+      const v = values && !hidden ? dec(values[j]) : null;
       const t = v === null ? 0 : scale > 0 ? v / scale : 0;
       const fill = v === null ? '' : diverging(t);
       if (fill !== node.fill) {
@@ -217,11 +224,12 @@ export class Diagram {
         node.circle.style.fill = fill;
         if (node.text) node.text.style.fill = v === null ? '' : textOn(t);
       }
-      toggleClass(node.g, 'pending', v === null);
+      toggleClass(node.g, 'pending', v === null && !hidden);
+      toggleClass(node.g, 'hidden-answer', hidden);
       toggleClass(node.g, 'selected', j === selected);
-      if (node.text) setText(node.text, v === null ? '' : short(v));
+      if (node.text) setText(node.text, hidden ? '?' : v === null ? '' : fmt(v, digits));
       setAttr(node.g, 'aria-pressed', j === selected ? 'true' : 'false');
-      setAttr(node.g, 'aria-label', `Layer ${lv.l} neuron ${j + 1}: ${name}${sup(lv.l)}${sub(j + 1)} = ${v === null ? 'not computed' : fmt(v)}`);
+      setAttr(node.g, 'aria-label', `Layer ${lv.l} neuron ${j + 1}: ${name}${sup(lv.l)}${sub(j + 1)} = ${hidden ? 'hidden until you answer the lab question' : v === null ? 'not computed' : fmt(v)}`);
     }
   }
 
@@ -253,7 +261,7 @@ export class Diagram {
     setAttr(rect, 'y', String(c.y0 + Math.floor(j / c.cols) * c.cell));
   }
 
-  private updateEdges(gfx: LayerGfx, edges: Num[] | null, selectedNeuron: number, selectedWeight: number | null, gradient: boolean): void {
+  private updateEdges(gfx: LayerGfx, edges: Num[] | null, selectedNeuron: number, selectedWeight: number | null, gradient: boolean, hidden: Set<string>): void {
     const i = gfx.l - 1;
     const prev = this.layers[i - 1];
     if (!edges || !prev?.nodes || !gfx.nodes) {
@@ -282,7 +290,7 @@ export class Diagram {
           gfx.edges.push(line);
         }
     }
-    const key = edges.join(',') + '|' + selectedNeuron + '|' + selectedWeight + '|' + gradient;
+    const key = edges.join(',') + '|' + selectedNeuron + '|' + selectedWeight + '|' + gradient + '|' + hidden.size;
     if (key === gfx.edgeKey) return;
     gfx.edgeKey = key;
     const scale = maxAbs(edges);
@@ -294,9 +302,15 @@ export class Diagram {
       line.style.strokeWidth = String(0.75 + 3.5 * Math.min(1, Math.abs(t) || 0));
       const j = Math.floor(idx / inputs);
       const k = idx % inputs;
+      const secret = hidden.has(refKey({ q: gradient ? 'dW' : 'W', l: gfx.l, j, k }));
+      toggleClass(line, 'hidden-answer', secret);
+      if (secret) {
+        line.style.stroke = '';
+        line.style.strokeWidth = '1.5';
+      }
       toggleClass(line, 'selected', j === selectedNeuron && k === selectedWeight);
       toggleClass(line, 'into-selected', j === selectedNeuron);
-      setText(line.firstChild as Element, `${gradient ? '∂C/∂w' : 'w'}${sup(gfx.l)}${subPair(j + 1, k + 1)} = ${fmt(v)} (click to select this weight)`);
+      setText(line.firstChild as Element, `${gradient ? '∂C/∂w' : 'w'}${sup(gfx.l)}${subPair(j + 1, k + 1)} = ${secret ? '? (hidden until you answer the lab question)' : fmt(v)} (click to select this weight)`);
     }
   }
 

@@ -24,5 +24,16 @@ export function fmt(x: number, digits = 9): string {
 
 export const fmtNum = (v: Num, digits = 9): string => fmt(dec(v), digits);
 
+/** Significant digits of the numbers the panel shows (backprop.display.precision); hover shows all. */
+let shownDigits = 4;
+export function setPrecision(digits: number): void {
+  shownDigits = Math.max(2, Math.min(17, Math.round(digits)));
+}
+export const precision = (): number => shownDigits;
+/** A number as the tables and the diagram show it: the setting's significant digits. */
+export const shown = (x: number): string => fmt(x, shownDigits);
+/** The value in full for tooltips (12 significant digits, as the equation's numbers carry it). */
+export const full = (x: number): string => fmt(x, 12);
+
 /** Short form for inside diagram nodes and axis ticks. */
 export const short = (x: number): string => fmt(x, 3);

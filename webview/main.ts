@@ -25,11 +25,12 @@ import {
   type ToWebview,
   parseToWebview,
 } from '../src/shared/protocol';
-import { readTheme, themeVersion } from './colors';
+import { colorScale, readTheme, setColorScale, themeVersion } from './colors';
 import { Diagram } from './diagram';
 import { h, setAttr, setText, toggleClass } from './dom';
 import { EquationPane } from './equation';
-import { fmt, fmtNum, sub, subPair, sup } from './format';
+import { ExerciseCard } from './exercise';
+import { fmt, fmtNum, setPrecision, sub, subPair, sup } from './format';
 import { SHORTCUTS, commandFor, shortcutFor, type Command } from './keys';
 import { BoundaryPlot, LinePlot, type PlotSeries } from './plots';
 import { ChangeTracker, LayerTables, ParamTables, tableLabel } from './tables';
@@ -152,7 +153,13 @@ edgeSelect.addEventListener('change', () => {
   const v = edgeSelect.value === 'dW' ? 'dW' : 'W';
   if (current && v !== current.edges) select({ edges: v });
 });
-const legend = h('div', { class: 'scale-legend', 'aria-hidden': 'true' }, h('span', {}, '−'), h('span', { class: 'scale-bar' }), h('span', {}, '+'), h('span', { class: 'note' }, 'blue negative · orange positive, scaled per layer; dashed: not computed yet'));
+const LEGEND: Record<string, string> = {
+  diverging: 'blue negative · orange positive, scaled per layer; dashed: not computed yet',
+  'symmetric-log': 'blue negative · orange positive, log scale of |value| per layer (4 decades); dashed: not computed yet',
+  grayscale: 'dark negative · light positive, scaled per layer; dashed: not computed yet',
+};
+const legendNote = h('span', { class: 'note' }, LEGEND.diverging);
+const legend = h('div', { class: 'scale-legend', 'aria-hidden': 'true' }, h('span', {}, '−'), h('span', { class: 'scale-bar' }), h('span', {}, '+'), legendNote);
 const diagramCard = h(
   'section',
   { class: 'card diagram-card', 'aria-label': 'Network' },
@@ -172,7 +179,14 @@ paramSelect.addEventListener('change', () => {
 const selectedLabel = h('span', { class: 'selected-label' });
 const gradResult = h('div', { class: 'grad-result', 'aria-live': 'polite' });
 const selectionRow = h('div', { class: 'selection-row' }, h('span', { class: 'inline-label' }, 'Selected'), selectedLabel, paramSelect);
-equation.el.append(selectionRow, gradResult);
+const copyLatex = h('vscode-button', { class: 'copy-latex', secondary: true, title: 'Copy the equation with its numbers as LaTeX (Backprop: Copy Current Equation as LaTeX)', 'aria-label': 'Copy the equation as LaTeX' }, 'Copy LaTeX');
+copyLatex.addEventListener('click', () => {
+  if (!copyLatex.hasAttribute('disabled')) post({ type: 'copyLatex' });
+});
+equation.el.append(h('div', { class: 'eq-tools' }, copyLatex), selectionRow, gradResult);
+
+// The lab's question card (when the network file has an exercise).
+const lab = new ExerciseCard((m) => post(m));
 
 // Tables
 const changes = new ChangeTracker();
@@ -205,7 +219,7 @@ const plots = h('section', { class: 'plots', 'aria-label': 'Training plots' }, l
 const overlay = h('div', { class: 'overlay', role: 'status', 'aria-live': 'polite' });
 const errorBar = h('div', { class: 'error-bar', role: 'alert' });
 errorBar.hidden = true;
-const content = h('main', { class: 'content' }, h('div', { class: 'top-grid' }, diagramCard, equation.el), valuesCard, paramsCard, plots);
+const content = h('main', { class: 'content' }, lab.el, h('div', { class: 'top-grid' }, diagramCard, equation.el), valuesCard, paramsCard, plots);
 app.append(header, toolbar, helpPanel, phaseStrip, health, errorBar, overlay, content);
 helpPanel.hidden = !ui.help;
 
@@ -419,7 +433,7 @@ function renderPosition(s: Snapshot): void {
   setText(posItems.get('Phase')!, PHASE_NAMES[p.phase] ?? p.phase);
   setText(posItems.get('Layer')!, p.layer !== null ? `${p.layer}${p.neuron !== null ? `, neuron ${p.neuron + 1}` : ''}` : '—');
   setText(posItems.get('Step')!, `${p.step} of ${p.totalSteps}`);
-  setText(posItems.get('Loss')!, p.loss === null ? `not computed yet (${s.loss})` : `${fmtNum(p.loss)} (${s.loss})`);
+  setText(posItems.get('Loss')!, s.hidden?.includes('loss') ? `? (hidden by the lab) (${s.loss})` : p.loss === null ? `not computed yet (${s.loss})` : `${fmtNum(p.loss)} (${s.loss})`);
   setText(posItems.get('Optimizer')!, `${p.optimizer}, η = ${fmt(p.learningRate)}`);
 }
 
@@ -521,6 +535,8 @@ function render(s: Snapshot, seq: number, received = performance.now()): void {
   });
   timed('diagram', () => diagram.update(s));
   timed('equation', () => equation.update(s.equation));
+  setAttr(copyLatex, 'disabled', s.equation.substituted === null ? '' : null);
+  lab.update(s.exercise);
   timed('selection', () => renderSelection(s));
   timed('values', () => layerTables.update(s));
   timed('params', () => paramTables.update(s));
@@ -583,6 +599,18 @@ window.addEventListener('message', (e: MessageEvent) => {
       case 'running':
         setMode('running');
         requestAnimationFrame(() => post({ type: 'painted', seq: m.seq, at: performance.timeOrigin + performance.now(), equation: last ? last.equation.text.join('\n') : '', summary: 'running' }));
+        break;
+      case 'settings': {
+        setPrecision(m.settings.precision);
+        const recolour = setColorScale(m.settings.colorScale);
+        setText(legendNote, LEGEND[colorScale()]);
+        body.dataset.colorScale = colorScale();
+        if (recolour) diagram.invalidate();
+        if (last) render(last, -1);
+        break;
+      }
+      case 'graded':
+        lab.graded(m);
         break;
       case 'response': {
         const label = pending.get(m.id);

@@ -4,7 +4,7 @@
 // marked. Every cell carries the refKey of its value (data-ref), like the equation's numbers.
 import { dec, refKey, type LayerView, type Num, type Snapshot, type TableView } from '../src/shared/protocol';
 import { h, setAttr, setText, toggleClass } from './dom';
-import { fmt, sup } from './format';
+import { full, shown, sup } from './format';
 
 const PAGE = 10;
 const MAX_ROWS = 16;
@@ -161,11 +161,13 @@ export class LayerTables {
     // Track changes over the whole layer (not only the page shown: paging must not lose them); keep
     // the verdicts of the page shown. The tracker's key is the cell's refKey.
     const changed: boolean[][] = [];
+    const hidden = hiddenSet(s);
     for (let c = 0; c < cols.length; c++) {
       const vals = cols[c];
       const page: boolean[] = (changed[c] = []);
       for (let j = 0; j < lv.size; j++) {
-        const was = this.changes.see(refKey({ q: qs[c], l: lv.l, j }), vals ? dec(vals[j]) : null);
+        const key = refKey({ q: qs[c], l: lv.l, j });
+        const was = this.changes.see(key, vals && !hidden.has(key) ? dec(vals[j]) : null);
         if (j >= first && j < first + PAGE) page.push(was);
       }
     }
@@ -185,11 +187,14 @@ export class LayerTables {
         const td = row.cells[c];
         const vals = cols[c];
         const v = vals ? dec(vals[j]) : null;
-        setAttr(td, 'data-ref', refKey({ q: qs[c], l: lv.l, j }));
-        setText(td, v === null ? '—' : fmt(v));
+        const key = refKey({ q: qs[c], l: lv.l, j });
+        const secret = v !== null && hidden.has(key);
+        setAttr(td, 'data-ref', key);
+        setText(td, v === null ? '—' : secret ? '?' : shown(v));
         toggleClass(td, 'pending', v === null);
-        toggleClass(td, 'changed', changed[c][r]);
-        setAttr(td, 'title', v === null ? 'not computed yet in this mini-batch' : null);
+        toggleClass(td, 'hidden-answer', secret);
+        toggleClass(td, 'changed', changed[c][r] && !secret);
+        setAttr(td, 'title', v === null ? 'not computed yet in this mini-batch' : secret ? HIDDEN_TITLE : full(v));
       }
     }
   }
@@ -228,6 +233,7 @@ export class ParamTables {
   update(s: Snapshot): void {
     const seen = new Set<string>();
     const l = s.selection.layer;
+    const hidden = hiddenSet(s);
     for (const [i, t] of s.tables.entries()) {
       const id = `${t.kind}|${t.title.replace(/\(.*$/, '')}`;
       seen.add(id);
@@ -246,8 +252,12 @@ export class ParamTables {
         for (let c = 0; c < block.cells[r].length; c++) {
           const v = dec(t.values[r * t.cols + c]);
           const td = block.cells[r][c];
-          setText(td, fmt(v));
-          toggleClass(td, 'changed', this.changes.see(block.keys[r][c], v));
+          const ref = td.getAttribute('data-ref');
+          const secret = ref !== null && hidden.has(ref);
+          setText(td, secret ? '?' : shown(v));
+          setAttr(td, 'title', secret ? HIDDEN_TITLE : full(v));
+          toggleClass(td, 'hidden-answer', secret);
+          toggleClass(td, 'changed', this.changes.see(block.keys[r][c], secret ? null : v) && !secret);
         }
     }
     for (const [id, b] of this.blocks)
@@ -294,3 +304,14 @@ export class ParamTables {
 }
 
 export const tableLabel = (k: string): string => TABLE_LABELS[k] ?? k;
+
+/** What a hidden value's cell says when pointed at. */
+export const HIDDEN_TITLE = 'Hidden: a lab question asks for this value. Answer it (or reveal it) in the question card.';
+
+/** The snapshot's hidden values (lab questions not answered yet), cached per snapshot. */
+const hiddenCache = new WeakMap<Snapshot, Set<string>>();
+export function hiddenSet(s: Snapshot): Set<string> {
+  let h = hiddenCache.get(s);
+  if (!h) hiddenCache.set(s, (h = new Set(s.hidden ?? [])));
+  return h;
+}
