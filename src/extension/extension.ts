@@ -10,6 +10,7 @@ import { BackpropConfigurationProvider, BackpropDynamicConfigurationProvider, DE
 import { NetworkDiagnostics } from './diagnostics';
 import { workspaceAdapterHost } from './host';
 import { LayerHoverProvider, NETWORK_SELECTOR } from './hover';
+import { registerExports } from './exports';
 import { registerLabCommands } from './labs';
 import { SHOW_PANEL_COMMAND, StepperPanel } from './panel';
 
@@ -54,6 +55,7 @@ export function activate(context: vscode.ExtensionContext): BackpropExtensionApi
     vscode.languages.registerHoverProvider(NETWORK_SELECTOR, new LayerHoverProvider()),
     ...registerCommands(diagnostics),
     ...registerLabCommands(panel),
+    ...registerExports(panel),
   );
   const loadStart = typeof __backpropLoadStart === 'number' ? __backpropLoadStart : activateStart;
   const end = clock();
