@@ -83,7 +83,9 @@ describe('stepper panel webview', () => {
     assert.ok(fwd.equation.includes('0.3775') && fwd.equation.includes('0.593269992'), fwd.equation);
     assert.match(await p.text('.eq-text'), /0\.3775/);
     assert.equal(await p.text('td[data-ref="z:2:0"]'), '0.3775');
-    assert.equal(await p.text('td[data-ref="a:2:0"]'), '0.593269992');
+    // Tables show the setting's significant digits (4 by default), the full value on hover.
+    assert.equal(await p.text('td[data-ref="a:2:0"]'), '0.5933');
+    assert.equal(await p.page.locator('td[data-ref="a:2:0"]').getAttribute('title'), '0.593269992107');
     assert.equal(await p.text('td[data-ref="z:2:1"]'), '0.3925');
     assert.match(await p.text('.phase[aria-current="step"]'), /forward 2|2/);
     assert.equal(await p.page.locator('.phase[aria-current="step"]').count(), 1);
@@ -98,7 +100,8 @@ describe('stepper panel webview', () => {
     const d2 = (await p.send(s.message()))!;
     assert.match(d2.summary, /step 5 delta layer 2/);
     assert.ok(d2.equation.includes('0.00877135469'), d2.equation);
-    assert.equal(await p.text('td[data-ref="delta:2:0"]'), '0.00877135469');
+    assert.equal(await p.text('td[data-ref="delta:2:0"]'), '0.008771');
+    assert.equal(await p.page.locator('td[data-ref="delta:2:0"]').getAttribute('title'), '0.00877135468949');
     assert.match(await p.text('.phase[aria-current="step"]'), /δ/);
     assert.equal(await p.page.locator('.phase[data-state="done"]').count(), 4);
 
@@ -126,7 +129,8 @@ describe('stepper panel webview', () => {
       await s.step();
       await p.send(s.message());
     }
-    assert.equal(await p.text('td[data-ref="W:3:0:0"]'), '0.35891648');
+    assert.equal(await p.text('td[data-ref="W:3:0:0"]'), '0.3589');
+    assert.equal(await p.page.locator('td[data-ref="W:3:0:0"]').getAttribute('title'), '0.358916479718');
     assert.equal(await p.page.locator('td[data-ref="W:3:0:0"].changed').count(), 1, 'the update marks the weight it changed');
     await assertClean(p);
   });

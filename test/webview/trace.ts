@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { buildSnapshot, checkGradient } from '../../src/debug/panel';
 import { lcg, mnistShapedNetwork } from '../fixtures/mnist-shaped';
 import { DebugRuntime } from '../../src/debug/runtime';
+import { answerQuestion } from '../../src/debug/exerciseView';
+import type { QuestionResult } from '../../src/engine';
 import { DEFAULT_SELECTION, type GradientCheckResult, type Selection, type Snapshot, type ToWebview } from '../../src/shared/protocol';
 
 const root = join(__dirname, '..', '..');
@@ -14,6 +16,9 @@ export class Session {
   selection: Selection = { ...DEFAULT_SELECTION, tables: [] };
   seq = 0;
   reason = 'entry';
+  /** A lab's answers so far, as the host keeps them (src/extension/panel.ts), and the equation's digits. */
+  readonly answers = new Map<string, QuestionResult>();
+  precision = 4;
 
   private constructor(
     readonly rt: DebugRuntime,
@@ -28,6 +33,21 @@ export class Session {
 
   static mazur(): Promise<Session> {
     return Session.load(readFileSync(join(root, 'examples', 'mazur.backprop.json'), 'utf8'), 'mazur.backprop.json', 'Mazur 2-2-2');
+  }
+
+  /** Mazur's network with the lab of examples/lab-mazur.backprop.json. */
+  static lab(): Promise<Session> {
+    return Session.load(readFileSync(join(root, 'examples', 'lab-mazur.backprop.json'), 'utf8'), 'lab-mazur.backprop.json', 'Lab: Mazur 2-2-2 by hand');
+  }
+
+  /** The host's reply to an answer or reveal posted by the panel (graded by the engine, as the host does). */
+  graded(m: { id: number; question: string; value?: number }): ToWebview {
+    try {
+      const r = answerQuestion(this.rt, this.answers, m.question, m.value ?? 'revealed');
+      return { type: 'graded', id: m.id, ok: true, question: r.view, score: r.score };
+    } catch (e) {
+      return { type: 'graded', id: m.id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
   }
 
   /** An mnist-shaped 784-128-10 network on 64 synthetic examples (inline data, seeded). */
@@ -47,7 +67,7 @@ export class Session {
   }
 
   snapshot(): Snapshot {
-    const s = buildSnapshot(this.rt, this.selection, { name: this.name, reason: this.reason });
+    const s = buildSnapshot(this.rt, this.selection, { name: this.name, reason: this.reason, answers: this.answers, precision: this.precision });
     this.selection = s.selection;
     return s;
   }
