@@ -18,7 +18,8 @@ export function questionKeys(q: ResolvedQuestion, net: ResolvedNetwork): string[
     case 'a':
       return [refKey({ q: 'a', l, j })];
     case 'delta':
-      return [refKey({ q: 'delta', l, j })];
+      // ∂C/∂b = δ (BP3): with one example it is the same number.
+      return [refKey({ q: 'delta', l, j }), refKey({ q: 'db', l, j })];
     case 'dW':
       return [refKey({ q: 'dW', l, j, k })];
     case 'db':
