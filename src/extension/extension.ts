@@ -10,6 +10,7 @@ import { BackpropConfigurationProvider, BackpropDynamicConfigurationProvider, DE
 import { NetworkDiagnostics } from './diagnostics';
 import { workspaceAdapterHost } from './host';
 import { LayerHoverProvider, NETWORK_SELECTOR } from './hover';
+import { registerExampleCommands } from './examples';
 import { registerExports } from './exports';
 import { registerLabCommands } from './labs';
 import { SHOW_PANEL_COMMAND, StepperPanel } from './panel';
@@ -56,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): BackpropExtensionApi
     ...registerCommands(diagnostics),
     ...registerLabCommands(panel),
     ...registerExports(panel),
+    ...registerExampleCommands(context.extensionUri),
   );
   const loadStart = typeof __backpropLoadStart === 'number' ? __backpropLoadStart : activateStart;
   const end = clock();
