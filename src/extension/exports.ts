@@ -250,7 +250,7 @@ export class Exports {
     const edited = src.session && src.session.trainer.firstStep > 0 ? ' ' + vscode.l10n.t('(Values edited during the session are not in it: the trace replays the file.)') : '';
     const what = format === 'jsonl' ? vscode.l10n.t('JSON Lines') : vscode.l10n.t('CSV files');
     const text = vscode.l10n.t('Exported the training trace of {0} ({1}, steps 1–{2}) to {3}.', baseName(src.uri.path), what, Math.min(last, t.step), baseName(dest.path)) + edited;
-    if (stopped) void vscode.window.showWarningMessage(`${text} ${stopped}`);
+    if (stopped) void vscode.window.showWarningMessage(vscode.l10n.t('{0} {1}', text, stopped));
     else this.done(text, format === 'jsonl' ? dest : undefined);
     return dest;
   }
