@@ -3,7 +3,7 @@
 // checked against the measured numbers (printed as test diagnostics).
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadNetwork, Trainer, type DataHost, type NetworkFile, type ResolvedNetwork, type StepEvent } from '../../src/engine';
 import { DebugRuntime } from '../../src/debug/runtime';
@@ -79,6 +79,24 @@ for (const f of files) {
     assert.ok(!('csv' in raw.data), 'no CSV data: the "New Network from Example" command copies the file alone');
   });
 }
+
+test('examples/README.md lists every example; the walkthrough pages name existing examples and images', () => {
+  const readme = readFileSync(join(examplesDir, 'README.md'), 'utf8');
+  for (const f of files) assert.ok(readme.includes(`](${f})`), `examples/README.md links ${f}`);
+  const walkthrough = join(root, 'media', 'walkthrough');
+  const pages = readdirSync(walkthrough).filter((f) => f.endsWith('.md'));
+  assert.ok(pages.length >= 5, 'a page per walkthrough step');
+  for (const page of pages) {
+    const md = readFileSync(join(walkthrough, page), 'utf8');
+    for (const [, alt, src] of md.matchAll(/!\[([^\]]*)\]\(([^)]+)\)/g)) {
+      assert.ok(alt.length > 20, `${page}: ${src} has alt text`);
+      assert.ok(existsSync(join(walkthrough, src)), `${page}: ${src} exists`);
+    }
+    for (const [, id] of md.matchAll(/`([a-z-]+)`/g)) {
+      if (/^(deep|high|over|regul|momentum|adam|circle|spiral|lab|mazur|xor|iris|digits)/.test(id)) assert.ok(files.includes(`${id}.backprop.json`), `${page} names the example ${id}`);
+    }
+  }
+});
 
 // ── The claims ──
 
