@@ -1,3 +1,4 @@
+/* global document */
 // `npm start` as a new user meets it, on a machine without desktop VS Code: runs scripts/start.mjs --web
 // (the README's main command, without the build, which `npm test` has done), reads the URL it prints,
 // opens it in Debian's Chromium like a person would, opens mazur.backprop.json from the Explorer with the

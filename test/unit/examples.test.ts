@@ -333,3 +333,43 @@ test('momentum vs adam: same network, data, seed and η = 0.02; Adam reaches a f
   assert.deepEqual([em.train.loss.toFixed(2), Math.round(em.train.accuracy * 100)], ['0.88', 58], 'momentum: loss 0.88, 58%');
   assert.deepEqual([ea.train.loss.toFixed(2), Math.round(ea.train.accuracy * 100)], ['0.21', 93], 'Adam: loss 0.21, 93%');
 });
+
+test('contributes.walkthroughs: every step has a page, localized text, command links to real commands and examples', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    contributes: { commands: { command: string }[]; walkthroughs: { id: string; steps: { id: string; title: string; description: string; media: { markdown?: string; image?: string }; completionEvents?: string[] }[] }[] };
+  };
+  const nls = JSON.parse(readFileSync(join(root, 'package.nls.json'), 'utf8')) as Record<string, string>;
+  const ours = new Set(pkg.contributes.commands.map((c) => c.command));
+  const builtin = new Set(['workbench.action.debug.stepOver', 'workbench.action.debug.stepInto', 'workbench.action.debug.stepBack', 'workbench.action.debug.reverseContinue', 'workbench.action.debug.continue']);
+  const known = (id: string) => ours.has(id) || builtin.has(id);
+  const text = (s: string) => {
+    const m = /^%(.+)%$/.exec(s);
+    assert.ok(m, `"${s.slice(0, 30)}…" is a package.nls.json key`);
+    assert.ok(nls[m[1]], `package.nls.json has ${m[1]}`);
+    return nls[m[1]];
+  };
+  const [walk] = pkg.contributes.walkthroughs;
+  assert.ok(walk.steps.length >= 4);
+  assert.equal(walk.steps[0].id, 'openExample', 'the first step opens an example');
+  let stepThroughLinks = 0;
+  for (const step of walk.steps) {
+    text(step.title);
+    const description = text(step.description);
+    const page = step.media.markdown ?? step.media.image;
+    assert.ok(page && existsSync(join(root, page)), `${step.id}: ${page} exists`);
+    for (const [, cmd, arg] of description.matchAll(/\(command:([\w.]+)(?:\?([^)]+))?\)/g)) {
+      assert.ok(known(cmd), `${step.id}: command ${cmd} is contributed or built in`);
+      if (arg) {
+        const parsed = JSON.parse(decodeURIComponent(arg)) as { example?: string; stepThrough?: boolean };
+        assert.ok(parsed.example && files.includes(`${parsed.example}.backprop.json`), `${step.id}: example ${parsed.example} ships`);
+        if (parsed.stepThrough) stepThroughLinks++;
+      }
+    }
+    for (const ev of step.completionEvents ?? []) {
+      const m = /^onCommand:(.+)$/.exec(ev);
+      assert.ok(m && known(m[1]), `${step.id}: completion event ${ev}`);
+    }
+  }
+  assert.ok(stepThroughLinks >= 1, 'one link copies an example and pauses before its first step');
+  assert.match(text(walk.steps[0].description), /command:backprop\.newFromExample\?[^)]*mazur[^)]*stepThrough/);
+});
