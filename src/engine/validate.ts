@@ -1010,6 +1010,9 @@ class Walker {
         if (L.activation === 'softmax') {
           this.report(rn, `${L.path}.residual`, 'a residual connection is not allowed on a softmax layer (σ(z) + a would no longer be a probability distribution)');
         }
+        if (i === last && loss === 'binary-cross-entropy' && L.activation !== 'softmax') {
+          this.report(rn, `${L.path}.residual`, 'a residual connection is not allowed on the output layer with binary-cross-entropy (σ(z) + a would leave (0, 1), where the loss is defined); put it on a hidden layer, or use "mse"');
+        }
       }
       // Batch normalization needs batches of two or more.
       if (L.batchNorm && batchSize !== undefined && batchSize < 2) {
