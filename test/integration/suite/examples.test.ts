@@ -126,4 +126,40 @@ suite(`newFromExample (${host} extension host)`, () => {
       await stopSession(session);
     }
   });
+  test("the walkthrough's first link (as VS Code runs it) pauses Mazur's network before its first step", async () => {
+    const ext = await activateExtension();
+    const walkthroughs = (ext.packageJSON as { contributes: { walkthroughs: { id: string; steps: { id: string; description: string }[] }[] } }).contributes.walkthroughs;
+    const step = walkthroughs[0].steps[0];
+    assert.strictEqual(step.id, 'openExample');
+    // VS Code hands extensions their manifest with the %keys% already replaced by package.nls.json's text.
+    const nls = JSON.parse(await read(vscode.Uri.joinPath(ext.extensionUri, 'package.nls.json'))) as Record<string, string>;
+    assert.strictEqual(step.description, nls['walkthrough.gettingStarted.openExample.description'], 'the localized text');
+    const description = step.description;
+    const link = /\(command:(backprop\.newFromExample)\?([^)]+)\)/.exec(description ?? '');
+    assert.ok(link, 'the first step links New Network from Example with arguments');
+    const args = JSON.parse(decodeURIComponent(link[2])) as unknown;
+    const stopped: vscode.DebugSession[] = [];
+    const tracker = vscode.debug.registerDebugAdapterTrackerFactory('backprop', {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; event?: string }) => {
+          if (m.type === 'event' && m.event === 'stopped') stopped.push(session);
+        },
+      }),
+    });
+    try {
+      const t0 = Date.now();
+      // A command link with one JSON argument: VS Code passes it as the command's first argument.
+      const created = await vscode.commands.executeCommand<vscode.Uri | undefined>(link[1], args);
+      assert.ok(created instanceof vscode.Uri && /mazur(-\d+)?\.backprop\.json$/.test(created.path), 'a copy of Mazur\'s network');
+      await waitFor(() => stopped.length > 0, 60_000, 'the stop before the first step');
+      const ms = Date.now() - t0;
+      console.log(`walkthrough link → paused before the first step: ${ms} ms (${host} host)`);
+      assert.ok(ms < 60_000, 'under a minute');
+      const frames = (await stopped[0].customRequest('stackTrace', { threadId: 1 })) as { stackFrames: { name: string }[] };
+      assert.ok(frames.stackFrames.length > 0, 'a stack frame at the paused position');
+    } finally {
+      tracker.dispose();
+      await stopSession(stopped[0]);
+    }
+  });
 });
