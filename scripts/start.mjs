@@ -6,7 +6,7 @@
 // again at each start; your edits are kept), so experiments never change the shipped examples the tests read.
 // Usage: npm start [-- --web | --desktop] [--port N] [--host H] [--folder DIR] [--no-build]
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -57,12 +57,16 @@ function findCode(path = process.env.PATH || '') {
 
 /** The playground: a copy of examples/ that the user may edit freely. */
 function playground() {
-  const dir = join(root, '.playground', 'examples');
+  const dir = process.env.BACKPROP_PLAYGROUND ? resolve(process.env.BACKPROP_PLAYGROUND) : join(root, '.playground', 'examples');
   mkdirSync(dir, { recursive: true });
   let copied = 0;
   for (const name of readdirSync(join(root, 'examples'))) {
     if (existsSync(join(dir, name))) continue;
-    copyFileSync(join(root, 'examples', name), join(dir, name));
+    if (name.endsWith('.backprop.json')) {
+      // Without the "$schema" path into the repository (wrong from here); the extension supplies the schema.
+      const text = readFileSync(join(root, 'examples', name), 'utf8').replace(/^\s*"\$schema":\s*"[^"]*",\r?\n/m, '');
+      writeFileSync(join(dir, name), text);
+    } else copyFileSync(join(root, 'examples', name), join(dir, name));
     copied++;
   }
   if (copied > 0) console.log(`npm start: copied ${copied} example file(s) into ${dir}`);

@@ -6,6 +6,7 @@
 // Then F10 and checks the panel's equation shows z²₁ = 0.3775 (Mazur's published value).
 // Env: SCREENSHOT=<file.png> (the README's picture), VIEWPORT=WxH, KEEP_TEMP=1, VERBOSE=1.
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { finish, killGroup, launchChromium, log, makeWorkspace, onCleanup, repoRoot, startWatchdog, tempDir } from './lib/harness.mjs';
 
@@ -14,6 +15,11 @@ startWatchdog(180_000);
 const t0 = Date.now();
 const tmp = tempDir('bps-start-');
 const workspace = makeWorkspace(tmp);
+// As npm start's own playground: the copies without the "$schema" path into the repository.
+for (const name of readdirSync(workspace).filter((f) => f.endsWith('.backprop.json'))) {
+  const file = join(workspace, name);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^\s*"\$schema":\s*"[^"]*",\r?\n/m, ''));
+}
 
 const child = spawn(process.execPath, [join(repoRoot, 'scripts', 'start.mjs'), '--web', '--no-build', '--port', '0', '--folder', workspace], {
   cwd: repoRoot,
@@ -46,10 +52,10 @@ const fail = async (why) => {
 try {
   await page.goto(url);
   // The Explorer lists the examples folder; open Mazur's network with a click.
-  const item = page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'mazur.backprop.json' }).first();
+  const item = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^mazur\.backprop\.json$/ }).first();
   await item.waitFor({ timeout: 60_000 });
   await item.click();
-  await page.locator('.tabs-container .tab', { hasText: 'mazur.backprop.json' }).first().waitFor({ timeout: 20_000 });
+  await page.locator('.tabs-container .tab', { hasText: /^mazur\.backprop\.json/ }).first().waitFor({ timeout: 20_000 });
   await page.locator('.monaco-editor .view-lines').first().click();
   await page.keyboard.press('F5');
   // The panel opens beside the file; its page is a frame nested in the webview's frame.

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -41,4 +41,37 @@ test('npm start -- --desktop without `code` on PATH says how to get it, and a ba
   const bad = spawnSync(process.execPath, ['scripts/start.mjs', '--no-build', '--prot', '3000'], { cwd: root, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /unknown option --prot/);
+});
+
+test('the playground npm start opens by default: a copy of examples/ without the $schema path, and edits survive a restart', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bps-start-'));
+  try {
+    const record = join(dir, 'args.json');
+    const code = join(dir, 'code');
+    writeFileSync(code, `#!/usr/bin/env node\nrequire('fs').writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.argv.slice(2)));\n`);
+    chmodSync(code, 0o755);
+    const playground = join(dir, 'playground');
+    const start = () => spawnSync(process.execPath, ['scripts/start.mjs', '--no-build'], {
+      cwd: root,
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, BACKPROP_PLAYGROUND: playground },
+      encoding: 'utf8',
+    });
+    const r = start();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(readFileSync(record, 'utf8'))[2], playground);
+    const shipped = readdirSync(join(root, 'examples')).sort();
+    assert.deepEqual(readdirSync(playground).sort(), shipped);
+    for (const name of shipped.filter((f) => f.endsWith('.backprop.json'))) {
+      const original = JSON.parse(readFileSync(join(root, 'examples', name), 'utf8')) as Record<string, unknown>;
+      const copy = JSON.parse(readFileSync(join(playground, name), 'utf8')) as Record<string, unknown>;
+      assert.ok(original.$schema, `${name} names its schema in the repository`);
+      delete original.$schema;
+      assert.deepEqual(copy, original, `${name}: the same network without "$schema"`);
+    }
+    writeFileSync(join(playground, 'xor.backprop.json'), '{"edited": true}');
+    assert.equal(start().status, 0);
+    assert.equal(readFileSync(join(playground, 'xor.backprop.json'), 'utf8'), '{"edited": true}', 'a restart keeps the edit');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
