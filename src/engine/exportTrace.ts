@@ -11,7 +11,7 @@ import { describeDataset } from './data';
 import { adamBiasCorrections, type OptimizerState } from './optimizers';
 import type { DataSpec, ResolvedNetwork, ResolvedOptimizer } from './spec';
 import type { Evaluation } from './network';
-import type { NonFinite, Trainer } from './trainer';
+import { Trainer, type NonFinite } from './trainer';
 
 export const TRACE_VERSION = 1;
 
@@ -544,3 +544,24 @@ export class TraceCsv {
 
 /** Trace formats the exporters write. */
 export type TraceFormat = 'jsonl' | 'csv';
+
+/**
+ * The characters a trace of `net` would take, up to `lastStep` (default: the end of training), projected
+ * from its header and its first mini-batch (run on a fresh trainer; nothing is written). Exporters use it to
+ * refuse, before training, a trace too large to hold in memory, and to say how large it would be.
+ */
+export function estimateTraceChars(net: ResolvedNetwork, epochs: number, format: TraceFormat, lastStep?: number): number {
+  const t = new Trainer(net, { epochs, historyBytes: 1024 * 1024 });
+  const last = Math.min(lastStep ?? t.totalSteps, t.totalSteps);
+  const sample = Math.min(last, t.program.length);
+  const csv = format === 'csv' ? new TraceCsv(net.optimizer) : null;
+  let header = 0;
+  let chars = 0;
+  for (const r of traceRecords(t, { generator: 'estimate', lastStep: sample })) {
+    const n = csv ? (csv.add(r), csv.size - header - chars) : traceRecordJson(r, net.optimizer, 'estimate').length + 1;
+    if (r.kind === 'header') header = n;
+    else chars += n;
+  }
+  const steps = Math.max(1, t.step);
+  return Math.round(header + (chars / steps) * last);
+}

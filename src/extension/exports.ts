@@ -26,6 +26,7 @@ import {
   relativePosixPath,
   traceRecordJson,
   traceRecords,
+  estimateTraceChars,
   trainedFileName,
   trainedNetworkText,
   trainedPosition,
@@ -47,6 +48,8 @@ export const EXPORT_COMMANDS = {
 const GENERATOR = `backprop-stepper ${VERSION}`;
 /** Work between two yields to the extension host (ms). */
 const SLICE_MS = 20;
+/** The largest trace (characters) an export from VS Code builds in memory; the CLI streams larger ones. */
+const TRACE_LIMIT_CHARS = 256 * 1024 * 1024;
 
 export interface ExportOptions {
   format?: TraceFormat;
@@ -211,6 +214,21 @@ export class Exports {
     }
     const lastStep = src.session ? src.session.trainer.step : undefined;
     if (lastStep === 0) throw new ExportError(vscode.l10n.t('the debug session has not run a step yet: step (F10) first, or stop the session to export the whole training of {0}.', baseName(src.uri.path)));
+    // Refuse a trace too large to build in the editor's memory before asking where to put it.
+    const estimate = estimateTraceChars(src.net, src.epochs, format, lastStep);
+    if (estimate > TRACE_LIMIT_CHARS) {
+      const mb = (x: number) => Math.round(x / (1024 * 1024)).toLocaleString('en-US');
+      const file = baseName(src.uri.path);
+      throw new ExportError(
+        vscode.l10n.t(
+          'the trace of {0} would be about {1} MB, more than the {2} MB an export from VS Code holds in memory. Export fewer steps (step a debug session to where you need the trace, then export from there) or fewer epochs, or stream it to a file with the CLI: backprop-stepper export {0} --format {3} --out <file>.',
+          file,
+          mb(estimate),
+          mb(TRACE_LIMIT_CHARS),
+          format,
+        ),
+      );
+    }
     const name = format === 'jsonl' ? `${stem(src.uri)}.trace.jsonl` : `${stem(src.uri)}-trace`;
     target ??= await this.saveDialog(
       sibling(src.uri, name),

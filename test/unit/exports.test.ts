@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   CSV_COLUMNS,
   ExportError,
+  estimateTraceChars,
   Model,
   TraceCsv,
   Trainer,
@@ -322,4 +323,34 @@ test('backprop-stepper export: jsonl (= trace), csv folder, trained network, num
   const refused = cli('export', bn, '--format', 'network');
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /cannot export .*bn\.backprop\.json as network: layers\[1\] uses batch normalization/);
+});
+
+test('estimateTraceChars projects the trace size from the first mini-batch (within 25% of the written trace)', async () => {
+  for (const [name, text] of [['xor', example('xor')], ['iris', example('iris')], ['features', FEATURES]] as const) {
+    const { net } = await load(text, `${name}.backprop.json`);
+    const t = new Trainer(net);
+    let jsonChars = 0;
+    const csv = new TraceCsv(net.optimizer);
+    for (const r of traceRecords(t, { generator: 'estimate' })) {
+      jsonChars += traceRecordJson(r, net.optimizer, 'estimate').length + 1;
+      csv.add(r);
+    }
+    for (const [format, actual] of [['jsonl', jsonChars], ['csv', csv.size]] as const) {
+      const estimate = estimateTraceChars(net, net.training.epochs, format);
+      const ratio = estimate / actual;
+      console.log(`${name} ${format}: estimated ${estimate} characters, written ${actual} (×${ratio.toFixed(3)})`);
+      assert.ok(ratio > 0.75 && ratio < 1.25, `${name} ${format}: estimate ${estimate} vs ${actual}`);
+    }
+    // Up to a step: about that share of the run.
+    const half = Math.floor(t.totalSteps / 2);
+    const part = estimateTraceChars(net, net.training.epochs, 'jsonl', half);
+    assert.ok(part < estimateTraceChars(net, net.training.epochs, 'jsonl') * 0.65, `${name}: half the steps, about half the size`);
+  }
+  // A large network's full trace is estimated in a moment, and is far beyond what an editor should hold.
+  const big = JSON.stringify({ name: 'big', seed: 1, layers: [{ size: 64 }, { size: 256, activation: 'relu' }, { size: 10, activation: 'softmax' }], loss: 'cross-entropy', optimizer: { type: 'adam', learningRate: 0.001 }, training: { batchSize: 32, epochs: 50 }, data: { builtin: 'digits' } });
+  const { net } = await load(big, 'big.backprop.json');
+  const t0 = Date.now();
+  const chars = estimateTraceChars(net, 50, 'jsonl');
+  assert.ok(chars > 2 ** 30, `${chars} characters`);
+  assert.ok(Date.now() - t0 < 5000, 'estimated from one mini-batch');
 });

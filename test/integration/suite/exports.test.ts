@@ -140,4 +140,15 @@ suite(`exports (${host} extension host)`, () => {
     assert.strictEqual(result, undefined);
     await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(target)));
   });
+  test('a trace too large for the editor is refused at once (with the CLI to stream it), and nothing is written', async () => {
+    const big = examplesUri('out/big.backprop.json');
+    const network = { name: 'big', seed: 1, layers: [{ size: 64 }, { size: 256, activation: 'relu' }, { size: 10, activation: 'softmax' }], loss: 'cross-entropy', optimizer: { type: 'adam', learningRate: 0.001 }, training: { batchSize: 32, epochs: 50 }, data: { builtin: 'digits' } };
+    await vscode.workspace.fs.writeFile(big, new TextEncoder().encode(JSON.stringify(network, null, 2)));
+    const target = examplesUri('out/big.trace.jsonl');
+    const t0 = Date.now();
+    const result = await vscode.commands.executeCommand<vscode.Uri | undefined>('backprop.exportTrace', target, { format: 'jsonl', source: big });
+    assert.strictEqual(result, undefined);
+    assert.ok(Date.now() - t0 < 10_000, `refused in ${Date.now() - t0} ms, before training`);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(target)));
+  });
 });
