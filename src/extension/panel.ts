@@ -355,8 +355,14 @@ export class StepperPanel implements vscode.Disposable {
         this.painted(m.seq);
         if (this.refocusUntil > Date.now()) {
           this.refocusUntil = 0;
-          // After VS Code's own reveal of the stopped frame's source, which this waits for.
-          setTimeout(() => this.panel?.reveal(this.panel.viewColumn, false), 150);
+          // After VS Code's own reveal of the stopped frame's source, which this waits for; on a busy machine
+          // that reveal can come later, so look again twice (only while the panel is still not active).
+          const panel = this.panel;
+          for (const ms of [150, 500, 1200]) {
+            setTimeout(() => {
+              if (panel && this.panel === panel && panel.visible && (ms === 150 || !panel.active)) panel.reveal(panel.viewColumn, false);
+            }, ms);
+          }
         }
         return;
       }
