@@ -115,6 +115,10 @@ export class StepperPanel implements vscode.Disposable {
   private lastPaint: PaintReport | undefined;
   /** When an action came from the panel while it had focus: give focus back after the stop it causes. */
   private refocusUntil = 0;
+  /** Stops seen so far, the count when a panel action started, and the last snapshot sent before the latest stop. */
+  private stops = 0;
+  private stopsAtAction = 0;
+  private seqAtStop = 0;
   /** Lab answers given in the panel, per debug session (kept while the session lives). */
   private readonly answers = new Map<string, Map<string, QuestionResult>>();
   private settings: PanelSettings = readDisplaySettings();
@@ -238,6 +242,8 @@ export class StepperPanel implements vscode.Disposable {
     if (!this.adapters.has(session.id)) return;
     this.session = session;
     this.running = false;
+    this.stops++;
+    this.seqAtStop = this.seq;
     this.refresh();
   }
 
@@ -353,7 +359,8 @@ export class StepperPanel implements vscode.Disposable {
         this.lastPaint = report;
         for (const f of this.paintListeners) f(report);
         this.painted(m.seq);
-        if (this.refocusUntil > Date.now()) {
+        // Only the paint of a snapshot taken after the stop the action caused (not a repaint in between).
+        if (this.refocusUntil > Date.now() && this.stops > this.stopsAtAction && m.seq > this.seqAtStop) {
           this.refocusUntil = 0;
           // After VS Code's own reveal of the stopped frame's source, which this waits for; on a busy machine
           // that reveal can come later, so look again twice (only while the panel is still not active).
@@ -398,7 +405,10 @@ export class StepperPanel implements vscode.Disposable {
     // VS Code focuses the editor when a session stops (debug.focusEditorOnBreak); a step started from the
     // panel's keyboard or buttons should leave the focus in the panel, so the next key steps again.
     // (`panel.active` cannot tell: it is not updated yet when a click in the webview sends the action.)
-    if (this.panel?.visible) this.refocusUntil = Date.now() + 5000;
+    if (this.panel?.visible) {
+      this.refocusUntil = Date.now() + 5000;
+      this.stopsAtAction = this.stops;
+    }
     if (!session) {
       void vscode.window.showInformationMessage(vscode.l10n.t('Start a Backprop debug session first (F5 on a *.backprop.json file).'));
       return;
