@@ -332,7 +332,8 @@ export class StepperPanel implements vscode.Disposable {
         this.ready = true;
         this.inFlight = undefined;
         this.dirty = false;
-        this.post({ type: 'settings', settings: this.settings });
+        // The panel's own text follows VS Code's language: the bundle (none for English) comes with the first message.
+        this.post({ type: 'settings', settings: this.settings, ...(vscode.l10n.bundle ? { l10n: vscode.l10n.bundle } : {}) });
         if (this.running) this.post({ type: 'running', seq: ++this.seq });
         else this.sendSnapshot();
         return;

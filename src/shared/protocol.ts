@@ -10,8 +10,9 @@
  *   webview → host  { type: 'request', id, request }        a question with an answer (gradient check)
  *   host → webview  { type: 'response', id, … }             its answer, or an error message
  *   webview → host  { type: 'painted', seq, … }             the snapshot seq is on screen (latency, tests)
- *   host → webview  { type: 'settings', settings }          display settings (precision, colour scale), after
- *                                                            ready and whenever they change
+ *   host → webview  { type: 'settings', settings, l10n? }   display settings (precision, colour scale), after
+ *                                                            ready and whenever they change; after ready also
+ *                                                            the translations (vscode.l10n.bundle) if not English
  *   webview → host  { type: 'answer' | 'reveal', id, … }    a lab question answered (or revealed)
  *   host → webview  { type: 'graded', id, … }               its grade (then a snapshot with the value shown)
  *   webview → host  { type: 'copyLatex' }                   copy the substituted equation's LaTeX
@@ -339,7 +340,8 @@ export type ToWebview =
   | { type: 'running'; seq: number }
   | { type: 'response'; id: number; ok: true; result: GradientCheckResult }
   | { type: 'response'; id: number; ok: false; error: string }
-  | { type: 'settings'; settings: PanelSettings }
+  /** `l10n`: the host's vscode.l10n.bundle (message → translation) in the first one after ready; absent for English. */
+  | { type: 'settings'; settings: PanelSettings; l10n?: Record<string, string> }
   | { type: 'graded'; id: number; ok: true; question: QuestionView; score: ExerciseView['score'] }
   | { type: 'graded'; id: number; ok: false; error: string };
 
@@ -438,6 +440,20 @@ export function parseSettings(v: unknown): Parsed<PanelSettings> {
   return { ok: true, value: { precision: v.precision, colorScale: v.colorScale } };
 }
 
+/** Bounds of a translation bundle (the panel's and the extension's messages: a few hundred). */
+export const L10N_MAX_ENTRIES = 10000;
+export const L10N_MAX_CHARS = 10000;
+
+/** A translation bundle: an object of strings by string, bounded; copied into a fresh object. */
+export function parseL10nBundle(v: unknown): Parsed<Record<string, string>> {
+  if (!isObj(v)) return bad('l10n is not an object');
+  const entries = Object.entries(v);
+  if (entries.length > L10N_MAX_ENTRIES) return bad(`l10n has more than ${L10N_MAX_ENTRIES} messages`);
+  for (const [k, t] of entries) if (k.length > L10N_MAX_CHARS || !isStr(t, L10N_MAX_CHARS)) return bad(`l10n[${JSON.stringify(k.slice(0, 40))}] is not a string of at most ${L10N_MAX_CHARS} characters`);
+  // Object.fromEntries defines own properties: a "__proto__" message stays a message.
+  return { ok: true, value: Object.fromEntries(entries) as Record<string, string> };
+}
+
 const QUESTION_STATUSES = ['open', 'correct', 'incorrect', 'revealed'] as const;
 
 function checkQuestion(q: unknown): boolean {
@@ -533,7 +549,10 @@ export function parseToWebview(v: unknown): Parsed<ToWebview> {
     }
     case 'settings': {
       const st = parseSettings(v.settings);
-      return st.ok ? { ok: true, value: { type: 'settings', settings: st.value } } : bad(`settings: ${st.error}`);
+      if (!st.ok) return bad(`settings: ${st.error}`);
+      if (v.l10n === undefined) return { ok: true, value: { type: 'settings', settings: st.value } };
+      const l10n = parseL10nBundle(v.l10n);
+      return l10n.ok ? { ok: true, value: { type: 'settings', settings: st.value, l10n: l10n.value } } : bad(`settings: ${l10n.error}`);
     }
     case 'graded': {
       if (!isInt(v.id, 0, Number.MAX_SAFE_INTEGER)) return bad('graded: id required');
