@@ -4,8 +4,11 @@
 // updated in place (fills, classes, text), so a step touches only what changed.
 import { dec, refKey, type LayerView, type Num, type Ref, type Snapshot } from '../src/shared/protocol';
 import { diverging, paint, textOn } from './colors';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
 import { setAttr, setText, svg, toggleClass } from './dom';
 import { fmt, precision, sub, subPair, sup } from './format';
+import { l10n } from './l10n';
 import { hiddenSet } from './tables';
 
 /** Layers larger than this are drawn compactly. */
@@ -67,7 +70,7 @@ export class Diagram {
   private height = 240;
 
   constructor(private readonly events: DiagramEvents) {
-    this.svg = svg('svg', { class: 'diagram', role: 'group', 'aria-label': 'Network diagram', preserveAspectRatio: 'xMidYMin meet' });
+    this.svg = svg('svg', { class: 'diagram', role: 'group', 'aria-label': () => l10n.t('Network diagram'), preserveAspectRatio: 'xMidYMin meet' });
     this.svg.addEventListener('click', (e) => this.onClick(e as MouseEvent));
     this.svg.addEventListener('keydown', (e) => this.onKey(e as KeyboardEvent));
     this.svg.addEventListener('mousemove', (e) => this.onHoverCompact(e as MouseEvent));
@@ -86,7 +89,7 @@ export class Diagram {
       toggleClass(gfx.title, 'active', active);
       const values = lv.l === 1 ? lv.a : q === 'a' ? lv.a : q === 'z' ? lv.z : lv.delta;
       const name = lv.l === 1 ? 'x' : QUANTITY_NAME[q];
-      setText(gfx.caption, `${name}${sup(lv.l)}${values ? '' : ' not computed yet'} · ${lv.size} neuron${lv.size === 1 ? '' : 's'}`);
+      setText(gfx.caption, `${name}${sup(lv.l)}${values ? '' : ` ${l10n.t('not computed yet')}`} · ${lv.size === 1 ? l10n.t('{0} neuron', lv.size) : l10n.t('{0} neurons', lv.size)}`);
       const hidden = hiddenSet(s);
       const key = lv.l === 1 ? 'a' : q;
       const secret = (j: number): boolean => hidden.has(refKey({ q: key, l: lv.l, j }));
@@ -140,7 +143,7 @@ export class Diagram {
       const x = n === 1 ? VW / 2 : 65 + i * gap;
       const band = svg('rect', { class: 'band', x: x - 58, y: 4, width: 116, height: H - 8, rx: 6 });
       bands.append(band);
-      const title = svg('text', { class: 'layer-title', x, y: 20, 'text-anchor': 'middle' }, `layer ${lv.l} · ${lv.activation}`);
+      const title = svg('text', { class: 'layer-title', x, y: 20, 'text-anchor': 'middle' }, `${l10n.t('layer {0}', lv.l)} · ${lv.activation}`);
       const caption = svg('text', { class: 'layer-caption', x, y: H - 10, 'text-anchor': 'middle' });
       nodesLayer.append(title, caption);
       const gfx: LayerGfx = { l: lv.l, size: lv.size, x, ys: [], r, nodes: null, compact: null, band, title, caption, edges: null, edgeKey: '' };
@@ -186,12 +189,12 @@ export class Diagram {
     const h = rows * cell;
     const x0 = x - w / 2;
     const y0 = top + (bottom - top - h) / 2;
-    const what = side * side === lv.size ? `a ${side}×${side} image` : `a ${cols}×${rows} heatmap`;
+    const what = side * side === lv.size ? l10n.t('a {0}×{1} image', side, side) : l10n.t('a {0}×{1} heatmap', cols, rows);
     const group = svg('g', {
       class: 'compact',
       tabindex: 0,
       role: 'slider',
-      'aria-label': `Layer ${lv.l}: ${lv.size} neurons drawn as ${what}. Arrow keys or click choose a neuron.`,
+      'aria-label': l10n.t('Layer {0}: {1} neurons drawn as {2}. Arrow keys or click choose a neuron.', lv.l, lv.size, what),
       'aria-valuemin': 0,
       'aria-valuemax': lv.size - 1,
       'data-l': lv.l,
@@ -229,7 +232,7 @@ export class Diagram {
       toggleClass(node.g, 'selected', j === selected);
       if (node.text) setText(node.text, hidden ? '?' : v === null ? '' : fmt(v, digits));
       setAttr(node.g, 'aria-pressed', j === selected ? 'true' : 'false');
-      setAttr(node.g, 'aria-label', `Layer ${lv.l} neuron ${j + 1}: ${name}${sup(lv.l)}${sub(j + 1)} = ${hidden ? 'hidden until you answer the lab question' : v === null ? 'not computed' : fmt(v)}`);
+      setAttr(node.g, 'aria-label', l10n.t('Layer {0} neuron {1}: {2} = {3}', lv.l, j + 1, `${name}${sup(lv.l)}${sub(j + 1)}`, hidden ? l10n.t('hidden until you answer the lab question') : v === null ? l10n.t('not computed') : fmt(v)));
     }
   }
 
@@ -250,9 +253,9 @@ export class Diagram {
     if (selected >= 0) {
       this.place(c, c.marker, selected);
       c.marker.classList.add('on');
-      const v = values ? fmt(dec(values[selected])) : 'not computed';
+      const v = values ? fmt(dec(values[selected])) : l10n.t('not computed');
       setAttr(c.group, 'aria-valuenow', String(selected));
-      setAttr(c.group, 'aria-valuetext', `neuron ${selected + 1}: ${v}`);
+      setAttr(c.group, 'aria-valuetext', l10n.t('neuron {0}: {1}', selected + 1, v));
     } else c.marker.classList.remove('on');
   }
 
@@ -310,7 +313,7 @@ export class Diagram {
       }
       toggleClass(line, 'selected', j === selectedNeuron && k === selectedWeight);
       toggleClass(line, 'into-selected', j === selectedNeuron);
-      setText(line.firstChild as Element, `${gradient ? '∂C/∂w' : 'w'}${sup(gfx.l)}${subPair(j + 1, k + 1)} = ${secret ? '? (hidden until you answer the lab question)' : fmt(v)} (click to select this weight)`);
+      setText(line.firstChild as Element, l10n.t('{0} = {1} (click to select this weight)', `${gradient ? '∂C/∂w' : 'w'}${sup(gfx.l)}${subPair(j + 1, k + 1)}`, secret ? l10n.t('? (hidden until you answer the lab question)') : fmt(v)));
     }
   }
 
@@ -357,7 +360,7 @@ export class Diagram {
     group.setAttribute('data-hover', `neuron ${j + 1}: ${fmt(v)}`);
     let title = group.querySelector<SVGTitleElement>('title');
     if (!title) group.prepend((title = svg('title')));
-    setText(title, `layer ${gfx.l}, neuron ${j + 1}: ${Number.isNaN(v) ? 'not computed' : fmt(v)}`);
+    setText(title, l10n.t('layer {0}, neuron {1}: {2}', gfx.l, j + 1, Number.isNaN(v) ? l10n.t('not computed') : fmt(v)));
   }
 
   private onKey(e: KeyboardEvent): void {

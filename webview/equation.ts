@@ -5,7 +5,10 @@
 // renderToString + innerHTML.
 import katex from 'katex';
 import { parseRefKey, type EquationView } from '../src/shared/protocol';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
 import { h, setText } from './dom';
+import { l10n } from './l10n';
 
 const OPTIONS: katex.KatexOptions = {
   trust: (ctx) => ctx.command === '\\htmlData',
@@ -17,17 +20,17 @@ const OPTIONS: katex.KatexOptions = {
 /** The substituted equation is long: inline mode lets KaTeX break it after = and + to fit the card. */
 const INLINE: katex.KatexOptions = { ...OPTIONS, displayMode: false };
 
-const DESCRIBE: Record<string, string> = {
-  a: 'activation a',
-  z: 'weighted input z',
-  delta: 'error δ',
-  sigmaPrime: 'σ′(z)',
-  y: 'target y',
-  W: 'weight w',
-  b: 'bias b',
-  dW: '∂C/∂w',
-  db: '∂C/∂b',
-  cost: 'cost C',
+const DESCRIBE: Record<string, () => string> = {
+  a: () => l10n.t('activation a'),
+  z: () => l10n.t('weighted input z'),
+  delta: () => l10n.t('error δ'),
+  sigmaPrime: () => 'σ′(z)',
+  y: () => l10n.t('target y'),
+  W: () => l10n.t('weight w'),
+  b: () => l10n.t('bias b'),
+  dW: () => '∂C/∂w',
+  db: () => '∂C/∂b',
+  cost: () => l10n.t('cost C'),
 };
 
 export class EquationPane {
@@ -38,7 +41,7 @@ export class EquationPane {
   private readonly subject = h('p', { class: 'eq-subject' });
   private readonly substituted = h('div', { class: 'eq-substituted' });
   /** The plain text of the equation: read by screen readers when it changes, and selectable for copy. */
-  private readonly text = h('pre', { class: 'eq-text', 'aria-live': 'polite', 'aria-label': 'Equation as text' });
+  private readonly text = h('pre', { class: 'eq-text', 'aria-live': 'polite', 'aria-label': () => l10n.t('Equation as text') });
   private lastGeneral = '';
   /** Typeset equations by their TeX, so stepping back and forth does not typeset them again. */
   private readonly cache = new Map<string, HTMLElement>();
@@ -77,7 +80,7 @@ export class EquationPane {
       el.tabIndex = 0;
       el.classList.add('eq-num');
       // The full value rides along in \htmlData{…, v=…} (the equation shows 4 significant digits).
-      const what = `${ref ? describe(ref.q, ref.l, ref.j, ref.k) : 'value'}${el.dataset.v ? ` = ${el.dataset.v}` : ''}`;
+      const what = `${ref ? describe(ref.q, ref.l, ref.j, ref.k) : l10n.t('value')}${el.dataset.v ? ` = ${el.dataset.v}` : ''}`;
       el.setAttribute('aria-label', `${el.textContent ?? ''}: ${what}`);
       el.title = what;
     }
@@ -100,7 +103,7 @@ export class EquationPane {
 }
 
 function describe(q: string, l: number, j: number, k?: number): string {
-  const what = DESCRIBE[q] ?? q;
-  if (q === 'cost') return 'the cost C';
-  return k === undefined ? `${what} of neuron ${j + 1} in layer ${l}` : `${what} from neuron ${k + 1} of layer ${l - 1} to neuron ${j + 1} of layer ${l}`;
+  const what = DESCRIBE[q]?.() ?? q;
+  if (q === 'cost') return l10n.t('the cost C');
+  return k === undefined ? l10n.t('{0} of neuron {1} in layer {2}', what, j + 1, l) : l10n.t('{0} from neuron {1} of layer {2} to neuron {3} of layer {4}', what, k + 1, l - 1, j + 1, l);
 }

@@ -3,8 +3,11 @@
 // `reveal`), which grades them with the engine and replies (`graded`); the value asked for stays hidden in
 // the rest of the panel until then. Everything is reachable with Tab; Enter in a field submits it.
 import type { ExerciseView, FromWebview, QuestionView, ToWebview } from '../src/shared/protocol';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
 import { h, setAttr, setText, toggleClass } from './dom';
 import { fmtNum } from './format';
+import { l10n } from './l10n';
 
 interface Row {
   li: HTMLElement;
@@ -20,7 +23,8 @@ interface Row {
   status: QuestionView['status'] | '';
 }
 
-const STATUS_TEXT: Record<QuestionView['status'], string> = { open: 'to answer', correct: 'correct', incorrect: 'incorrect', revealed: 'revealed' };
+const STATUS_TEXT: Record<QuestionView['status'], () => string> = { open: () => l10n.t('to answer'), correct: () => l10n.t('correct'), incorrect: () => l10n.t('incorrect'), revealed: () => l10n.t('revealed') };
+const scoreText = (s: ExerciseView['score']): string => l10n.t('Score {0}/{1} · {2} of {3} answered', num(s.earned), num(s.total), s.answered, s.count);
 
 /** A number as typed: 0.0088, -1.5e-3, or with a decimal comma (0,0088). Null when it is not one. */
 export function parseAnswer(text: string): number | null {
@@ -51,9 +55,8 @@ export class ExerciseCard {
   update(ex: ExerciseView | null | undefined): void {
     this.el.hidden = !ex;
     if (!ex) return;
-    setText(this.title, `Lab: ${ex.title}`);
-    const sc = ex.score;
-    setText(this.score, `Score ${num(sc.earned)}/${num(sc.total)} · ${sc.answered} of ${sc.count} answered`);
+    setText(this.title, l10n.t('Lab: {0}', ex.title));
+    setText(this.score, scoreText(ex.score));
     setText(this.instructions, ex.instructions);
     this.instructions.hidden = ex.instructions === '';
     const key = ex.questions.map((q) => q.id).join('|');
@@ -76,7 +79,7 @@ export class ExerciseCard {
         row.feedback.tabIndex = -1;
         row.feedback.focus();
       }
-      setText(this.score, `Score ${num(m.score.earned)}/${num(m.score.total)} · ${m.score.answered} of ${m.score.count} answered`);
+      setText(this.score, scoreText(m.score));
     } else {
       row.feedback.className = 'lab-feedback error';
       setText(row.feedback, m.error);
@@ -95,10 +98,10 @@ export class ExerciseCard {
       const where = h('span', { class: 'lab-where' });
       const badge = h('span', { class: 'lab-badge' });
       const prompt = h('p', { class: 'lab-prompt' });
-      const label = h('label', { for: inputId, class: 'inline-label' }, 'Your answer');
+      const label = h('label', { for: inputId, class: 'inline-label' }, l10n.t('Your answer'));
       const input = h('input', { id: inputId, type: 'text', inputmode: 'decimal', autocomplete: 'off', spellcheck: 'false', class: 'lab-input', 'data-question': q.id }) as HTMLInputElement;
-      const submit = h('vscode-button', { class: 'lab-submit', 'data-question': q.id }, 'Submit');
-      const reveal = h('vscode-button', { class: 'lab-reveal', secondary: true, 'data-question': q.id, title: 'Show the value (no points)' }, 'Reveal');
+      const submit = h('vscode-button', { class: 'lab-submit', 'data-question': q.id }, l10n.t('Submit'));
+      const reveal = h('vscode-button', { class: 'lab-reveal', secondary: true, 'data-question': q.id, title: l10n.t('Show the value (no points)') }, l10n.t('Reveal'));
       const feedback = h('p', { class: 'lab-feedback', role: 'status', 'aria-live': 'polite' });
       const form = h('div', { class: 'lab-form' }, label, input, submit, reveal);
       const li = h('li', { class: 'lab-question', 'data-question': q.id }, h('div', { class: 'lab-head' }, symbol, badge, where), prompt, form, feedback);
@@ -118,12 +121,12 @@ export class ExerciseCard {
 
   private fill(row: Row, q: QuestionView): void {
     setText(row.symbol, q.symbol);
-    setText(row.where, `asked at ${q.where}${q.points !== 1 ? ` · ${num(q.points)} points` : ''}`);
+    setText(row.where, `${l10n.t('asked at {0}', q.where)}${q.points !== 1 ? ` · ${l10n.t('{0} points', num(q.points))}` : ''}`);
     setText(row.prompt, q.prompt);
-    setText(row.badge, q.hiddenNow && q.status === 'open' ? 'answer now: hidden at this step' : STATUS_TEXT[q.status]);
+    setText(row.badge, q.hiddenNow && q.status === 'open' ? l10n.t('answer now: hidden at this step') : STATUS_TEXT[q.status]());
     row.li.dataset.status = q.status;
     toggleClass(row.li, 'now', q.hiddenNow && q.status === 'open');
-    setAttr(row.input, 'aria-label', `Your answer for ${q.symbol}`);
+    setAttr(row.input, 'aria-label', l10n.t('Your answer for {0}', q.symbol));
     const open = q.status === 'open';
     row.form.hidden = !open;
     if (row.status !== q.status) {
@@ -134,7 +137,7 @@ export class ExerciseCard {
       }
       row.feedback.className = `lab-feedback ${q.status}`;
       const value = q.expected !== null && q.status !== 'open' ? ` (${q.symbol} = ${fmtNum(q.expected)})` : '';
-      setText(row.feedback, open ? '' : q.feedback || `${STATUS_TEXT[q.status]}${value}`);
+      setText(row.feedback, open ? '' : q.feedback || `${STATUS_TEXT[q.status]()}${value}`);
     }
   }
 
@@ -144,7 +147,7 @@ export class ExerciseCard {
     const value = parseAnswer(row.input.value);
     if (value === null) {
       row.feedback.className = 'lab-feedback error';
-      setText(row.feedback, row.input.value.trim() === '' ? 'Type your answer first, e.g. 0.0088.' : `“${row.input.value}” is not a number: write it like 0.0088, -1.2 or 8.8e-3.`);
+      setText(row.feedback, row.input.value.trim() === '' ? l10n.t('Type your answer first, e.g. 0.0088.') : l10n.t('“{0}” is not a number: write it like 0.0088, -1.2 or 8.8e-3.', row.input.value));
       row.input.focus();
       return;
     }
@@ -153,7 +156,7 @@ export class ExerciseCard {
     setAttr(row.submit, 'disabled', '');
     setAttr(row.reveal, 'disabled', '');
     row.feedback.className = 'lab-feedback pending';
-    setText(row.feedback, 'Grading…');
+    setText(row.feedback, l10n.t('Grading…'));
     this.post({ type: 'answer', id: rid, question: id, value });
   }
 

@@ -3,6 +3,9 @@
 // debug session the panel follows, so the panel does not handle them again (that would step twice).
 // Its own keys are ones VS Code leaves alone while a webview has focus.
 import type { NeuronQuantity, PanelAction } from '../src/shared/protocol';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
+import { l10n } from './l10n';
 
 export type Command =
   | { kind: 'action'; action: PanelAction }
@@ -16,33 +19,48 @@ export type Command =
 
 export interface Shortcut {
   keys: string[];
-  /** As shown to the user (title tooltips, aria-keyshortcuts, the help list). */
-  label: string;
+  /** As shown to the user (title tooltips, the help list), in the current language. */
+  readonly label: string;
+  /** For aria-keyshortcuts. */
   aria: string;
-  what: string;
+  readonly what: string;
   command: Command;
 }
 
+/** A shortcut whose label and description are read in the current language (l10n.ts) each time. */
+const shortcut = (keys: string[], label: () => string, aria: string, what: () => string, command: Command): Shortcut => ({
+  keys,
+  get label() {
+    return label();
+  },
+  aria,
+  get what() {
+    return what();
+  },
+  command,
+});
+const key = (k: string) => (): string => k;
+
 export const SHORTCUTS: Shortcut[] = [
-  { keys: ['ArrowRight', 'n'], label: '→ or N', aria: 'ArrowRight N', what: 'Step (by the chosen granularity)', command: { kind: 'action', action: 'step' } },
-  { keys: ['ArrowLeft', 'b'], label: '← or B', aria: 'ArrowLeft B', what: 'Step back', command: { kind: 'action', action: 'stepBack' } },
-  { keys: ['i'], label: 'I', aria: 'I', what: 'Step into (one neuron / example)', command: { kind: 'action', action: 'stepInto' } },
-  { keys: ['o'], label: 'O', aria: 'O', what: 'Step out (finish the phase)', command: { kind: 'action', action: 'stepOut' } },
-  { keys: ['c'], label: 'C', aria: 'C', what: 'Continue', command: { kind: 'action', action: 'continue' } },
-  { keys: ['p'], label: 'P', aria: 'P', what: 'Pause', command: { kind: 'action', action: 'pause' } },
-  { keys: ['C'], label: 'Shift+C', aria: 'Shift+C', what: 'Reverse continue', command: { kind: 'action', action: 'reverseContinue' } },
-  { keys: ['R'], label: 'Shift+R', aria: 'Shift+R', what: 'Restart', command: { kind: 'action', action: 'restart' } },
-  { keys: ['g'], label: 'G', aria: 'G', what: 'Check the selected gradient by finite differences', command: { kind: 'gradientCheck' } },
-  { keys: ['1'], label: '1', aria: '1', what: 'Colour neurons by a (activation)', command: { kind: 'quantity', q: 'a' } },
-  { keys: ['2'], label: '2', aria: '2', what: 'Colour neurons by z (weighted input)', command: { kind: 'quantity', q: 'z' } },
-  { keys: ['3'], label: '3', aria: '3', what: 'Colour neurons by δ (error)', command: { kind: 'quantity', q: 'delta' } },
-  { keys: ['w'], label: 'W', aria: 'W', what: 'Edges: weights ⇄ gradients', command: { kind: 'toggleEdges' } },
-  { keys: [']'], label: ']', aria: ']', what: 'Select the next neuron', command: { kind: 'neuron', delta: 1 } },
-  { keys: ['['], label: '[', aria: '[', what: 'Select the previous neuron', command: { kind: 'neuron', delta: -1 } },
-  { keys: ['}'], label: '}', aria: 'Shift+]', what: 'Select the next layer', command: { kind: 'layer', delta: 1 } },
-  { keys: ['{'], label: '{', aria: 'Shift+[', what: 'Select the previous layer', command: { kind: 'layer', delta: -1 } },
-  { keys: ['?'], label: '?', aria: 'Shift+?', what: 'Show or hide these shortcuts', command: { kind: 'help' } },
-  { keys: ['Escape'], label: 'Esc', aria: 'Escape', what: 'Close the shortcut list', command: { kind: 'closeHelp' } },
+  shortcut(['ArrowRight', 'n'], () => l10n.t('{0} or {1}', '→', 'N'), 'ArrowRight N', () => l10n.t('Step (by the chosen granularity)'), { kind: 'action', action: 'step' }),
+  shortcut(['ArrowLeft', 'b'], () => l10n.t('{0} or {1}', '←', 'B'), 'ArrowLeft B', () => l10n.t('Step back'), { kind: 'action', action: 'stepBack' }),
+  shortcut(['i'], key('I'), 'I', () => l10n.t('Step into (one neuron / example)'), { kind: 'action', action: 'stepInto' }),
+  shortcut(['o'], key('O'), 'O', () => l10n.t('Step out (finish the phase)'), { kind: 'action', action: 'stepOut' }),
+  shortcut(['c'], key('C'), 'C', () => l10n.t('Continue'), { kind: 'action', action: 'continue' }),
+  shortcut(['p'], key('P'), 'P', () => l10n.t('Pause'), { kind: 'action', action: 'pause' }),
+  shortcut(['C'], key('Shift+C'), 'Shift+C', () => l10n.t('Reverse continue'), { kind: 'action', action: 'reverseContinue' }),
+  shortcut(['R'], key('Shift+R'), 'Shift+R', () => l10n.t('Restart'), { kind: 'action', action: 'restart' }),
+  shortcut(['g'], key('G'), 'G', () => l10n.t('Check the selected gradient by finite differences'), { kind: 'gradientCheck' }),
+  shortcut(['1'], key('1'), '1', () => l10n.t('Colour neurons by a (activation)'), { kind: 'quantity', q: 'a' }),
+  shortcut(['2'], key('2'), '2', () => l10n.t('Colour neurons by z (weighted input)'), { kind: 'quantity', q: 'z' }),
+  shortcut(['3'], key('3'), '3', () => l10n.t('Colour neurons by δ (error)'), { kind: 'quantity', q: 'delta' }),
+  shortcut(['w'], key('W'), 'W', () => l10n.t('Edges: weights ⇄ gradients'), { kind: 'toggleEdges' }),
+  shortcut([']'], key(']'), ']', () => l10n.t('Select the next neuron'), { kind: 'neuron', delta: 1 }),
+  shortcut(['['], key('['), '[', () => l10n.t('Select the previous neuron'), { kind: 'neuron', delta: -1 }),
+  shortcut(['}'], key('}'), 'Shift+]', () => l10n.t('Select the next layer'), { kind: 'layer', delta: 1 }),
+  shortcut(['{'], key('{'), 'Shift+[', () => l10n.t('Select the previous layer'), { kind: 'layer', delta: -1 }),
+  shortcut(['?'], key('?'), 'Shift+?', () => l10n.t('Show or hide these shortcuts'), { kind: 'help' }),
+  shortcut(['Escape'], key('Esc'), 'Escape', () => l10n.t('Close the shortcut list'), { kind: 'closeHelp' }),
 ];
 
 export const shortcutFor = (action: PanelAction): Shortcut | undefined => SHORTCUTS.find((s) => s.command.kind === 'action' && s.command.action === action);

@@ -25,13 +25,16 @@ import {
   type ToWebview,
   parseToWebview,
 } from '../src/shared/protocol';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
 import { colorScale, readTheme, setColorScale, themeVersion } from './colors';
 import { Diagram } from './diagram';
-import { h, setAttr, setText, toggleClass } from './dom';
+import { h, setAttr, setText, toggleClass, type Localized } from './dom';
 import { EquationPane } from './equation';
 import { ExerciseCard } from './exercise';
 import { fmt, fmtNum, setPrecision, sub, subPair, sup } from './format';
 import { SHORTCUTS, commandFor, shortcutFor, type Command } from './keys';
+import { l10n, localize, setL10nBundle } from './l10n';
 import { BoundaryPlot, LinePlot, type PlotSeries } from './plots';
 import { ChangeTracker, LayerTables, ParamTables, tableLabel } from './tables';
 
@@ -67,110 +70,147 @@ const saveState = (): void => vscode.setState(ui);
 // Layout
 // ------------------------------------------------------------------------------------------------
 
-const NEURON_LABEL: Record<NeuronQuantity, string> = { a: 'a (activation)', z: 'z (weighted input)', delta: 'δ (error)' };
-const ACTIONS: { action: PanelAction; label: string; text: string; primary?: boolean }[] = [
-  { action: 'restart', label: 'Restart', text: '⟲ Restart' },
-  { action: 'reverseContinue', label: 'Reverse continue', text: '◀◀ Reverse' },
-  { action: 'stepBack', label: 'Step back', text: '← Back' },
-  { action: 'step', label: 'Step', text: 'Step →', primary: true },
-  { action: 'stepInto', label: 'Step into', text: '↘ Into' },
-  { action: 'stepOut', label: 'Step out', text: '↗ Out' },
-  { action: 'continue', label: 'Continue', text: '▶ Continue' },
-  { action: 'pause', label: 'Pause', text: '‖ Pause' },
+// Text is read in the current language when shown (l10n.ts): tables of functions, not of strings.
+const NEURON_LABEL: Record<NeuronQuantity, Localized> = { a: () => l10n.t('a (activation)'), z: () => l10n.t('z (weighted input)'), delta: () => l10n.t('δ (error)') };
+const ACTIONS: { action: PanelAction; label: Localized; text: Localized; primary?: boolean }[] = [
+  { action: 'restart', label: () => l10n.t('Restart'), text: () => `⟲ ${l10n.t('Restart')}` },
+  { action: 'reverseContinue', label: () => l10n.t('Reverse continue'), text: () => `◀◀ ${l10n.t('Reverse')}` },
+  { action: 'stepBack', label: () => l10n.t('Step back'), text: () => `← ${l10n.t('Back')}` },
+  { action: 'step', label: () => l10n.t('Step'), text: () => `${l10n.t('Step')} →`, primary: true },
+  { action: 'stepInto', label: () => l10n.t('Step into'), text: () => `↘ ${l10n.t('Into')}` },
+  { action: 'stepOut', label: () => l10n.t('Step out'), text: () => `↗ ${l10n.t('Out')}` },
+  { action: 'continue', label: () => l10n.t('Continue'), text: () => `▶ ${l10n.t('Continue')}` },
+  { action: 'pause', label: () => l10n.t('Pause'), text: () => `‖ ${l10n.t('Pause')}` },
 ];
-const PHASE_NAMES: Record<string, string> = {
-  start: 'start',
-  forward: 'forward pass',
-  loss: 'loss',
-  delta: 'backpropagate δ',
-  gradient: 'gradients',
-  clip: 'clipping',
-  update: 'update',
-  'epoch-end': 'epoch end',
-  end: 'finished',
+const GRANULARITY_LABEL: Record<PanelGranularity, Localized> = {
+  neuron: () => l10n.t('by neuron'),
+  example: () => l10n.t('by example'),
+  layer: () => l10n.t('by layer'),
+  phase: () => l10n.t('by phase'),
+  batch: () => l10n.t('by batch'),
+  epoch: () => l10n.t('by epoch'),
 };
+const PHASE_NAMES: Record<string, Localized> = {
+  start: () => l10n.t('start'),
+  forward: () => l10n.t('forward pass'),
+  loss: () => l10n.t('loss'),
+  delta: () => l10n.t('backpropagate δ'),
+  gradient: () => l10n.t('gradients'),
+  clip: () => l10n.t('clipping'),
+  update: () => l10n.t('update'),
+  'epoch-end': () => l10n.t('epoch end'),
+  end: () => l10n.t('finished'),
+};
+/** The rows of the position list: its key (and class pos-<key>) and its term. */
+const POSITION_ITEMS: [string, Localized][] = [
+  ['Epoch', () => l10n.t('Epoch')],
+  ['Batch', () => l10n.t('Batch')],
+  ['Example', () => l10n.t('Example')],
+  ['Phase', () => l10n.t('Phase')],
+  ['Layer', () => l10n.t('Layer')],
+  ['Step', () => l10n.t('Step')],
+  ['Loss', () => l10n.t('Loss')],
+  ['Optimizer', () => l10n.t('Optimizer')],
+];
+
+/**
+ * A select's options in the current language. They are built again when the language changes (a
+ * vscode-single-select reads its options' text when they are added), keeping the value.
+ */
+function fillOptions(select: HTMLElement & { value: string }, options: [string, Localized][]): void {
+  localize(() => {
+    const value = select.value;
+    select.replaceChildren(...options.map(([v, label]) => h('vscode-option', { value: v }, label())));
+    if (value) select.value = value;
+  });
+}
 
 const app = document.getElementById('app')!;
 app.replaceChildren();
+localize(() => app.setAttribute('aria-label', l10n.t('Backprop Stepper panel')));
 const body = document.body;
 
-const titleEl = h('h1', { class: 'title' }, 'Backprop Stepper');
-const statusBadge = h('span', { class: 'status', role: 'status' }, 'Waiting for the debugger…');
-const position = h('dl', { class: 'position', 'aria-label': 'Where training is' });
+const titleEl = h('h1', { class: 'title' }, () => l10n.t('Backprop Stepper'));
+const statusBadge = h('span', { class: 'status', role: 'status' }, l10n.t('Waiting for the debugger…'));
+const position = h('dl', { class: 'position', 'aria-label': () => l10n.t('Where training is') });
 const posItems = new Map<string, HTMLElement>();
-for (const k of ['Epoch', 'Batch', 'Example', 'Phase', 'Layer', 'Step', 'Loss', 'Optimizer']) {
+for (const [k, term] of POSITION_ITEMS) {
   const v = h('dd');
   posItems.set(k, v);
-  position.append(h('div', { class: `pos-item pos-${k.toLowerCase()}` }, h('dt', {}, k), v));
+  position.append(h('div', { class: `pos-item pos-${k.toLowerCase()}` }, h('dt', {}, term), v));
 }
 const header = h('header', { class: 'header' }, h('div', { class: 'title-row' }, titleEl, statusBadge), position);
 
 // Toolbar
 const buttons = new Map<PanelAction, HTMLElement>();
-const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Debug actions' });
+const toolbar = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': () => l10n.t('Debug actions') });
 for (const a of ACTIONS) {
   const sc = shortcutFor(a.action);
-  const b = h('vscode-button', { 'data-action': a.action, secondary: !a.primary, title: `${a.label}${sc ? ` (${sc.label})` : ''}`, 'aria-label': a.label, 'aria-keyshortcuts': sc?.aria ?? null }, a.text);
+  const b = h('vscode-button', { 'data-action': a.action, secondary: !a.primary, title: () => `${a.label()}${sc ? ` (${sc.label})` : ''}`, 'aria-label': a.label, 'aria-keyshortcuts': sc?.aria ?? null }, a.text);
   b.addEventListener('click', () => act(a.action));
   buttons.set(a.action, b);
   toolbar.append(b);
 }
-const granularity = h('vscode-single-select', { class: 'granularity', 'aria-label': 'Step granularity: what Step advances by', title: 'What Step (→) advances by' }) as HTMLElement & { value: string };
-for (const g of PANEL_GRANULARITIES) granularity.append(h('vscode-option', { value: g }, `by ${g}`));
+const granularity = h('vscode-single-select', { class: 'granularity', 'aria-label': () => l10n.t('Step granularity: what Step advances by'), title: () => l10n.t('What Step (→) advances by') }) as HTMLElement & { value: string };
+fillOptions(granularity, PANEL_GRANULARITIES.map((g) => [g, GRANULARITY_LABEL[g]]));
 granularity.addEventListener('change', () => {
   const g = granularity.value as PanelGranularity;
   if (PANEL_GRANULARITIES.includes(g) && g !== last?.granularity) post({ type: 'granularity', granularity: g });
 });
-const checkButton = h('vscode-button', { class: 'grad-check', secondary: true, title: 'Check the selected weight’s (or bias’s) gradient by finite differences (G)', 'aria-keyshortcuts': 'G' }, 'Check gradient');
+const checkButton = h('vscode-button', { class: 'grad-check', secondary: true, title: () => l10n.t('Check the selected weight’s (or bias’s) gradient by finite differences (G)'), 'aria-keyshortcuts': 'G' }, () => l10n.t('Check gradient'));
 checkButton.addEventListener('click', () => gradientCheck());
-const helpButton = h('vscode-button', { secondary: true, title: 'Keyboard shortcuts (?)', 'aria-label': 'Keyboard shortcuts', 'aria-keyshortcuts': 'Shift+?', 'aria-expanded': 'false' }, '?');
+const helpButton = h('vscode-button', { secondary: true, title: () => l10n.t('Keyboard shortcuts (?)'), 'aria-label': () => l10n.t('Keyboard shortcuts'), 'aria-keyshortcuts': 'Shift+?', 'aria-expanded': 'false' }, '?');
 helpButton.addEventListener('click', () => toggleHelp());
-toolbar.append(h('span', { class: 'toolbar-gap' }), h('label', { class: 'inline-label' }, 'Step'), granularity, checkButton, helpButton);
+toolbar.append(h('span', { class: 'toolbar-gap' }), h('label', { class: 'inline-label' }, () => l10n.t('Step')), granularity, checkButton, helpButton);
 
-const helpPanel = h('section', { class: 'card help', id: 'help', 'aria-label': 'Keyboard shortcuts' });
+const helpPanel = h('section', { class: 'card help', id: 'help', 'aria-label': () => l10n.t('Keyboard shortcuts') });
 {
   const list = h('dl', { class: 'shortcuts' });
-  for (const s of SHORTCUTS) list.append(h('div', {}, h('dt', {}, h('kbd', {}, s.label)), h('dd', {}, s.what)));
+  for (const s of SHORTCUTS) list.append(h('div', {}, h('dt', {}, h('kbd', {}, () => s.label)), h('dd', {}, () => s.what)));
   helpPanel.append(
-    h('h2', {}, 'Keyboard shortcuts'),
+    h('h2', {}, () => l10n.t('Keyboard shortcuts')),
     list,
-    h('p', { class: 'note' }, 'VS Code’s own debug keys — F5 continue, F10 step over, F11 step into, Shift+F11 step out, Shift+F5 stop, Ctrl+Shift+F5 restart — work here too: they drive the same debug session. Tab moves between controls; Enter or Space selects the focused neuron or table row; arrow keys move through a compact layer.'),
+    h('p', { class: 'note' }, () => l10n.t('VS Code’s own debug keys — F5 continue, F10 step over, F11 step into, Shift+F11 step out, Shift+F5 stop, Ctrl+Shift+F5 restart — work here too: they drive the same debug session. Tab moves between controls; Enter or Space selects the focused neuron or table row; arrow keys move through a compact layer.')),
   );
 }
 
-const phaseStrip = h('ol', { class: 'phases', 'aria-label': 'Steps of this mini-batch' });
-const health = h('div', { class: 'health', 'aria-label': 'Health of training', role: 'region' });
+const phaseStrip = h('ol', { class: 'phases', 'aria-label': () => l10n.t('Steps of this mini-batch') });
+const health = h('div', { class: 'health', 'aria-label': () => l10n.t('Health of training'), role: 'region' });
 health.hidden = true;
 
 // Diagram card
 const diagram = new Diagram({ selectNeuron: (l, j) => select({ layer: l, neuron: j, weight: null }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) });
-const quantity = h('vscode-single-select', { 'aria-label': 'Colour neurons by', title: 'Colour neurons by (1 a, 2 z, 3 δ)' }) as HTMLElement & { value: string };
-for (const q of ['a', 'z', 'delta'] as const) quantity.append(h('vscode-option', { value: q }, NEURON_LABEL[q]));
+const quantity = h('vscode-single-select', { 'aria-label': () => l10n.t('Colour neurons by'), title: () => l10n.t('Colour neurons by (1 a, 2 z, 3 δ)') }) as HTMLElement & { value: string };
+fillOptions(quantity, (['a', 'z', 'delta'] as const).map((q) => [q, NEURON_LABEL[q]]));
 quantity.addEventListener('change', () => setQuantity(quantity.value as NeuronQuantity));
-const edgeSelect = h('vscode-single-select', { 'aria-label': 'Colour edges by', title: 'Colour edges by (W)' }) as HTMLElement & { value: string };
-edgeSelect.append(h('vscode-option', { value: 'W' }, 'weights W'), h('vscode-option', { value: 'dW' }, 'gradients ∂C/∂W'));
+const edgeSelect = h('vscode-single-select', { 'aria-label': () => l10n.t('Colour edges by'), title: () => l10n.t('Colour edges by (W)') }) as HTMLElement & { value: string };
+fillOptions(edgeSelect, [
+  ['W', () => l10n.t('weights W')],
+  ['dW', () => l10n.t('gradients ∂C/∂W')],
+]);
 edgeSelect.addEventListener('change', () => {
   const v = edgeSelect.value === 'dW' ? 'dW' : 'W';
   if (current && v !== current.edges) select({ edges: v });
 });
-const LEGEND: Record<string, string> = {
-  diverging: 'blue negative · orange positive, scaled per layer; dashed: not computed yet',
-  'symmetric-log': 'blue negative · orange positive, log scale of |value| per layer (4 decades); dashed: not computed yet',
-  grayscale: 'dark negative · light positive, scaled per layer; dashed: not computed yet',
+const LEGEND: Record<string, Localized> = {
+  diverging: () => l10n.t('blue negative · orange positive, scaled per layer; dashed: not computed yet'),
+  'symmetric-log': () => l10n.t('blue negative · orange positive, log scale of |value| per layer (4 decades); dashed: not computed yet'),
+  grayscale: () => l10n.t('dark negative · light positive, scaled per layer; dashed: not computed yet'),
 };
-const legendNote = h('span', { class: 'note' }, LEGEND.diverging);
+const legendNote = h('span', { class: 'note' });
+localize(() => setText(legendNote, LEGEND[colorScale()]()));
 const legend = h('div', { class: 'scale-legend', 'aria-hidden': 'true' }, h('span', {}, '−'), h('span', { class: 'scale-bar' }), h('span', {}, '+'), legendNote);
 const diagramCard = h(
   'section',
-  { class: 'card diagram-card', 'aria-label': 'Network' },
-  h('div', { class: 'card-head' }, h('h2', {}, 'Network'), h('div', { class: 'controls' }, h('label', { class: 'inline-label' }, 'Neurons'), quantity, h('label', { class: 'inline-label' }, 'Edges'), edgeSelect)),
+  { class: 'card diagram-card', 'aria-label': () => l10n.t('Network') },
+  h('div', { class: 'card-head' }, h('h2', {}, () => l10n.t('Network')), h('div', { class: 'controls' }, h('label', { class: 'inline-label' }, () => l10n.t('Neurons')), quantity, h('label', { class: 'inline-label' }, () => l10n.t('Edges')), edgeSelect)),
   diagram.svg,
   legend,
 );
 
 // Equation card + selected parameter + gradient check
 const equation = new EquationPane();
-const paramSelect = h('vscode-single-select', { 'aria-label': 'Selected parameter of the selected neuron', title: 'The weight (or bias) whose history and gradient check are shown' }) as HTMLElement & { value: string };
+const paramSelect = h('vscode-single-select', { 'aria-label': () => l10n.t('Selected parameter of the selected neuron'), title: () => l10n.t('The weight (or bias) whose history and gradient check are shown') }) as HTMLElement & { value: string };
 paramSelect.addEventListener('change', () => {
   const v = paramSelect.value;
   const w = v === 'bias' ? null : Number(v);
@@ -178,8 +218,8 @@ paramSelect.addEventListener('change', () => {
 });
 const selectedLabel = h('span', { class: 'selected-label' });
 const gradResult = h('div', { class: 'grad-result', 'aria-live': 'polite' });
-const selectionRow = h('div', { class: 'selection-row' }, h('span', { class: 'inline-label' }, 'Selected'), selectedLabel, paramSelect);
-const copyLatex = h('vscode-button', { class: 'copy-latex', secondary: true, title: 'Copy the equation with its numbers as LaTeX (Backprop: Copy Current Equation as LaTeX)', 'aria-label': 'Copy the equation as LaTeX' }, 'Copy LaTeX');
+const selectionRow = h('div', { class: 'selection-row' }, h('span', { class: 'inline-label' }, () => l10n.t('Selected')), selectedLabel, paramSelect);
+const copyLatex = h('vscode-button', { class: 'copy-latex', secondary: true, title: () => l10n.t('Copy the equation with its numbers as LaTeX (Backprop: Copy Current Equation as LaTeX)'), 'aria-label': () => l10n.t('Copy the equation as LaTeX') }, () => l10n.t('Copy LaTeX'));
 copyLatex.addEventListener('click', () => {
   if (!copyLatex.hasAttribute('disabled')) post({ type: 'copyLatex' });
 });
@@ -193,9 +233,9 @@ const changes = new ChangeTracker();
 const layerTables = new LayerTables({ selectNeuron: (l, j) => select({ layer: l, neuron: j, weight: null }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) }, changes, ui.pages, saveState);
 const paramTables = new ParamTables({ selectNeuron: (l, j) => select({ layer: l, neuron: j }), selectWeight: (l, j, k) => select({ layer: l, neuron: j, weight: k }) }, changes);
 const tableBoxes = new Map<TableKind, HTMLElement & { checked: boolean }>();
-const tableChoice = h('div', { class: 'table-choice', role: 'group', 'aria-label': 'Parameter tables of the selected layer' });
+const tableChoice = h('div', { class: 'table-choice', role: 'group', 'aria-label': () => l10n.t('Parameter tables of the selected layer') });
 for (const k of TABLE_KINDS) {
-  const cb = h('vscode-checkbox', { label: tableLabel(k), 'data-kind': k }) as HTMLElement & { checked: boolean };
+  const cb = h('vscode-checkbox', { label: () => tableLabel(k), 'data-kind': k }) as HTMLElement & { checked: boolean };
   cb.addEventListener('change', () => {
     if (!current) return;
     const tables = TABLE_KINDS.filter((t) => tableBoxes.get(t)!.checked);
@@ -204,17 +244,17 @@ for (const k of TABLE_KINDS) {
   tableBoxes.set(k, cb);
   tableChoice.append(cb);
 }
-const paramHeading = h('h2', {}, 'Parameters');
-const valuesCard = h('section', { class: 'card values-card', 'aria-label': 'Layer values' }, h('h2', { class: 'values-heading' }, 'Values for the selected example'), layerTables.el);
-const paramsCard = h('section', { class: 'card params-card', 'aria-label': 'Parameters of the selected layer' }, h('div', { class: 'card-head' }, paramHeading, tableChoice), paramTables.el);
+const paramHeading = h('h2', {}, () => l10n.t('Parameters'));
+const valuesCard = h('section', { class: 'card values-card', 'aria-label': () => l10n.t('Layer values') }, h('h2', { class: 'values-heading' }, () => l10n.t('Values for the selected example')), layerTables.el);
+const paramsCard = h('section', { class: 'card params-card', 'aria-label': () => l10n.t('Parameters of the selected layer') }, h('div', { class: 'card-head' }, paramHeading, tableChoice), paramTables.el);
 
 // Plots
-const lossPlot = new LinePlot('Loss by mini-batch', { xLabel: 'batch', describe: 'the mini-batch cost over training' });
-const epochPlot = new LinePlot('Loss by epoch', { xLabel: 'epoch', describe: 'training and validation loss at each epoch end' });
-const normPlot = new LinePlot('Gradient norms ‖∂C/∂W‖ (log scale)', { logY: true, xLabel: 'batch', describe: 'per-layer gradient norms; falling towards 1e-8 means vanishing, rising towards 1e3 exploding' });
-const weightPlot = new LinePlot('Selected weight', { xLabel: 'batch', describe: 'the selected weight and its optimizer state over training' });
+const lossPlot = new LinePlot(() => l10n.t('Loss by mini-batch'), { xLabel: () => l10n.t('batch'), describe: () => l10n.t('the mini-batch cost over training') });
+const epochPlot = new LinePlot(() => l10n.t('Loss by epoch'), { xLabel: () => l10n.t('epoch'), describe: () => l10n.t('training and validation loss at each epoch end') });
+const normPlot = new LinePlot(() => l10n.t('Gradient norms ‖∂C/∂W‖ (log scale)'), { logY: true, xLabel: () => l10n.t('batch'), describe: () => l10n.t('per-layer gradient norms; falling towards 1e-8 means vanishing, rising towards 1e3 exploding') });
+const weightPlot = new LinePlot(() => l10n.t('Selected weight'), { xLabel: () => l10n.t('batch'), describe: () => l10n.t('the selected weight and its optimizer state over training') });
 const boundary = new BoundaryPlot();
-const plots = h('section', { class: 'plots', 'aria-label': 'Training plots' }, lossPlot.el, epochPlot.el, normPlot.el, weightPlot.el, boundary.el);
+const plots = h('section', { class: 'plots', 'aria-label': () => l10n.t('Training plots') }, lossPlot.el, epochPlot.el, normPlot.el, weightPlot.el, boundary.el);
 
 const overlay = h('div', { class: 'overlay', role: 'status', 'aria-live': 'polite' });
 const errorBar = h('div', { class: 'error-bar', role: 'alert' });
@@ -230,6 +270,8 @@ helpPanel.hidden = !ui.help;
 let last: Snapshot | null = null;
 let current: Selection | null = ui.selection;
 let mode: 'waiting' | 'idle' | 'running' | 'paused' = 'waiting';
+/** The host's message while idle (setMode is called again when the language changes). */
+let idleMessage = '';
 let restored = false;
 let requestId = 1;
 const pending = new Map<number, string>();
@@ -260,13 +302,13 @@ function act(action: PanelAction): void {
 function gradientCheck(): void {
   if (!last || !current) return;
   if (current.layer < 2) {
-    showGrad('Select a neuron of layer 2 or later: the input layer has no weights.', 'warn');
+    showGrad(l10n.t('Select a neuron of layer 2 or later: the input layer has no weights.'), 'warn');
     return;
   }
   const id = requestId++;
   const label = paramName(current);
   pending.set(id, label);
-  showGrad(`Checking ${label} by finite differences…`, 'pending');
+  showGrad(l10n.t('Checking {0} by finite differences…', label), 'pending');
   post({ type: 'request', id, request: { kind: 'gradientCheck', layer: current.layer, neuron: current.neuron, weight: current.weight } });
 }
 
@@ -281,17 +323,25 @@ function showGrad(text: string, cls: string, result?: GradientCheckResult): void
     gradResult.append(h('p', {}, text));
     return;
   }
-  const verdict = { pass: 'PASS', warn: 'CHECK', fail: 'FAIL' }[result.verdict];
+  const verdict = { pass: l10n.t('PASS'), warn: l10n.t('CHECK'), fail: l10n.t('FAIL') }[result.verdict];
   gradResult.append(
-    h('div', { class: 'grad-head' }, h('strong', {}, `Gradient check ${result.label}`), h('span', { class: `verdict ${result.verdict}` }, verdict)),
+    h('div', { class: 'grad-head' }, h('strong', {}, l10n.t('Gradient check {0}', result.label)), h('span', { class: `verdict ${result.verdict}` }, verdict)),
     h(
       'dl',
       { class: 'grad-values' },
-      h('div', {}, h('dt', {}, 'analytic (backprop)'), h('dd', { class: 'grad-analytic' }, fmtNum(result.analytic))),
-      h('div', {}, h('dt', {}, `numeric (ε = ${fmt(result.epsilon)})`), h('dd', { class: 'grad-numeric' }, fmtNum(result.numeric))),
-      h('div', {}, h('dt', {}, 'relative error'), h('dd', { class: 'grad-rel' }, fmtNum(result.relError, 3))),
+      h('div', {}, h('dt', {}, l10n.t('analytic (backprop)')), h('dd', { class: 'grad-analytic' }, fmtNum(result.analytic))),
+      h('div', {}, h('dt', {}, l10n.t('numeric (ε = {0})', fmt(result.epsilon))), h('dd', { class: 'grad-numeric' }, fmtNum(result.numeric))),
+      h('div', {}, h('dt', {}, l10n.t('relative error')), h('dd', { class: 'grad-rel' }, fmtNum(result.relError, 3))),
     ),
-    h('p', { class: 'note' }, result.verdict === 'pass' ? 'Backprop agrees with finite differences (relative error below 1e-7).' : result.verdict === 'warn' ? 'Close but not tight (below 1e-4): fine for kinks such as ReLU at 0; otherwise look closer.' : 'Backprop and finite differences disagree: the gradient of this parameter is wrong.'),
+    h(
+      'p',
+      { class: 'note' },
+      result.verdict === 'pass'
+        ? l10n.t('Backprop agrees with finite differences (relative error below 1e-7).')
+        : result.verdict === 'warn'
+          ? l10n.t('Close but not tight (below 1e-4): fine for kinks such as ReLU at 0; otherwise look closer.')
+          : l10n.t('Backprop and finite differences disagree: the gradient of this parameter is wrong.'),
+    ),
   );
 }
 
@@ -384,16 +434,17 @@ readTheme();
 
 function setMode(m: typeof mode, message = ''): void {
   mode = m;
+  idleMessage = m === 'idle' ? message : '';
   body.dataset.mode = m;
-  const texts = { waiting: 'Waiting for the debugger…', idle: 'No session', running: 'Running…', paused: 'Paused' };
-  setText(statusBadge, m === 'paused' && last ? `Paused · ${last.position.reason}` : texts[m]);
+  const texts = { waiting: l10n.t('Waiting for the debugger…'), idle: l10n.t('No session'), running: l10n.t('Running…'), paused: l10n.t('Paused') };
+  setText(statusBadge, m === 'paused' && last ? l10n.t('Paused · {0}', last.position.reason) : texts[m]);
   setAttr(statusBadge, 'class', `status ${m}`);
   overlay.hidden = m === 'paused';
   if (m === 'idle') {
-    overlay.replaceChildren(h('h2', {}, 'No training session'), h('p', {}, message || 'Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network Training”) to step through its training here.'));
+    overlay.replaceChildren(h('h2', {}, l10n.t('No training session')), h('p', {}, message || l10n.t('Open a *.backprop.json file and press F5 (or run “Backprop: Step Through Network Training”) to step through its training here.')));
   } else if (m === 'running') {
-    overlay.replaceChildren(h('h2', {}, 'Running…'), h('p', {}, 'Training runs until a breakpoint, the end, or Pause (P).'));
-  } else if (m === 'waiting') overlay.replaceChildren(h('p', {}, 'Waiting for the debugger…'));
+    overlay.replaceChildren(h('h2', {}, l10n.t('Running…')), h('p', {}, l10n.t('Training runs until a breakpoint, the end, or Pause (P).')));
+  } else if (m === 'waiting') overlay.replaceChildren(h('p', {}, l10n.t('Waiting for the debugger…')));
   content.hidden = m === 'idle' || (m === 'waiting' && !last);
   toggleClass(content, 'stale', m === 'running');
   updateButtons();
@@ -426,14 +477,15 @@ function summary(s: Snapshot): string {
 function renderPosition(s: Snapshot): void {
   const p = s.position;
   setText(titleEl, s.name);
-  setText(posItems.get('Epoch')!, `${p.epoch} of ${p.epochs}`);
-  setText(posItems.get('Batch')!, `${p.batch} of ${p.batches}`);
-  const rows = p.rows.length ? ` (row${p.rows.length > 1 ? 's' : ''} ${p.rows.slice(0, 4).join(', ')}${p.rows.length > 4 ? '…' : ''})` : '';
-  setText(posItems.get('Example')!, p.example !== null ? `${p.example + 1} of ${p.examples}${rows}` : p.examples ? `all ${p.examples}${rows}` : '—');
-  setText(posItems.get('Phase')!, PHASE_NAMES[p.phase] ?? p.phase);
-  setText(posItems.get('Layer')!, p.layer !== null ? `${p.layer}${p.neuron !== null ? `, neuron ${p.neuron + 1}` : ''}` : '—');
-  setText(posItems.get('Step')!, `${p.step} of ${p.totalSteps}`);
-  setText(posItems.get('Loss')!, s.hidden?.includes('loss') ? `? (hidden by the lab) (${s.loss})` : p.loss === null ? `not computed yet (${s.loss})` : `${fmtNum(p.loss)} (${s.loss})`);
+  setText(posItems.get('Epoch')!, l10n.t('{0} of {1}', p.epoch, p.epochs));
+  setText(posItems.get('Batch')!, l10n.t('{0} of {1}', p.batch, p.batches));
+  const list = `${p.rows.slice(0, 4).join(', ')}${p.rows.length > 4 ? '…' : ''}`;
+  const rows = p.rows.length ? ` (${p.rows.length > 1 ? l10n.t('rows {0}', list) : l10n.t('row {0}', list)})` : '';
+  setText(posItems.get('Example')!, p.example !== null ? `${l10n.t('{0} of {1}', p.example + 1, p.examples)}${rows}` : p.examples ? `${l10n.t('all {0}', p.examples)}${rows}` : '—');
+  setText(posItems.get('Phase')!, PHASE_NAMES[p.phase]?.() ?? p.phase);
+  setText(posItems.get('Layer')!, p.layer === null ? '—' : p.neuron !== null ? l10n.t('{0}, neuron {1}', p.layer, p.neuron + 1) : String(p.layer));
+  setText(posItems.get('Step')!, l10n.t('{0} of {1}', p.step, p.totalSteps));
+  setText(posItems.get('Loss')!, s.hidden?.includes('loss') ? l10n.t('? (hidden by the lab) ({0})', s.loss) : p.loss === null ? l10n.t('not computed yet ({0})', s.loss) : `${fmtNum(p.loss)} (${s.loss})`);
   setText(posItems.get('Optimizer')!, `${p.optimizer}, η = ${fmt(p.learningRate)}`);
 }
 
@@ -450,7 +502,7 @@ function renderPhases(s: Snapshot): void {
     const st = s.phases[i].state;
     if (el.dataset.state !== st) el.dataset.state = st;
     setAttr(el, 'aria-current', st === 'current' ? 'step' : null);
-    setAttr(el, 'title', `${s.phases[i].label}: ${st === 'current' ? 'just computed (current)' : st === 'done' ? 'done' : 'to do'}`);
+    setAttr(el, 'title', `${s.phases[i].label}: ${st === 'current' ? l10n.t('just computed (current)') : st === 'done' ? l10n.t('done') : l10n.t('to do')}`);
   }
 }
 
@@ -479,8 +531,8 @@ function renderSelection(s: Snapshot): void {
   setValue(edgeSelect, sel.edges);
   setValue(granularity, s.granularity);
   for (const [k, cb] of tableBoxes) if (cb.checked !== sel.tables.includes(k)) cb.checked = sel.tables.includes(k);
-  setText(paramHeading, `Parameters of layer ${sel.layer}`);
-  setText(selectedLabel, sel.layer === 1 ? `input ${sel.neuron + 1} (layer 1)` : `neuron ${sel.neuron + 1} of layer ${sel.layer}, example ${sel.example + 1}`);
+  setText(paramHeading, l10n.t('Parameters of layer {0}', sel.layer));
+  setText(selectedLabel, sel.layer === 1 ? l10n.t('input {0} (layer 1)', sel.neuron + 1) : l10n.t('neuron {0} of layer {1}, example {2}', sel.neuron + 1, sel.layer, sel.example + 1));
   const inputs = sel.layer >= 2 ? s.layers[sel.layer - 2].size : 0;
   const key = `${sel.layer}:${sel.neuron}:${inputs}`;
   const rebuilt = key !== paramKey;
@@ -488,8 +540,8 @@ function renderSelection(s: Snapshot): void {
     paramKey = key;
     paramSelect.replaceChildren();
     if (sel.layer >= 2) {
-      paramSelect.append(h('vscode-option', { value: 'bias' }, `bias b${sup(sel.layer)}${sub(sel.neuron + 1)}`));
-      for (let k = 0; k < Math.min(inputs, 64); k++) paramSelect.append(h('vscode-option', { value: String(k) }, `weight w${sup(sel.layer)}${subPair(sel.neuron + 1, k + 1)}`));
+      paramSelect.append(h('vscode-option', { value: 'bias' }, l10n.t('bias {0}', `b${sup(sel.layer)}${sub(sel.neuron + 1)}`)));
+      for (let k = 0; k < Math.min(inputs, 64); k++) paramSelect.append(h('vscode-option', { value: String(k) }, l10n.t('weight {0}', `w${sup(sel.layer)}${subPair(sel.neuron + 1, k + 1)}`)));
     }
   }
   paramSelect.hidden = sel.layer < 2;
@@ -502,15 +554,15 @@ function setValue(select: HTMLElement & { value: string }, value: string, force 
 
 function renderPlots(s: Snapshot): void {
   const hs = s.history;
-  lossPlot.update([{ label: `batch loss (${s.loss})`, series: hs.loss }]);
-  const ep: PlotSeries[] = [{ label: 'train', series: hs.epochTrain }];
-  if (hs.epochValidation) ep.push({ label: 'validation', series: hs.epochValidation, dashed: true });
+  lossPlot.update([{ label: l10n.t('batch loss ({0})', s.loss), series: hs.loss }]);
+  const ep: PlotSeries[] = [{ label: l10n.t('train'), series: hs.epochTrain }];
+  if (hs.epochValidation) ep.push({ label: l10n.t('validation'), series: hs.epochValidation, dashed: true });
   epochPlot.update(ep);
-  normPlot.update(Object.keys(hs.gradNorms).sort((a, b) => Number(a) - Number(b)).map((l) => ({ label: `layer ${l}`, series: hs.gradNorms[l] })));
+  normPlot.update(Object.keys(hs.gradNorms).sort((a, b) => Number(a) - Number(b)).map((l) => ({ label: l10n.t('layer {0}', l), series: hs.gradNorms[l] })));
   weightPlot.el.hidden = hs.weight === null;
   if (hs.weight) {
-    setText(weightPlot.caption, `${hs.weight.label} over training`);
-    weightPlot.update([{ label: 'value', series: hs.weight.value }, ...Object.entries(hs.weight.state).map(([k, v]) => ({ label: k, series: v, dashed: true }))]);
+    setText(weightPlot.caption, l10n.t('{0} over training', hs.weight.label));
+    weightPlot.update([{ label: l10n.t('value'), series: hs.weight.value }, ...Object.entries(hs.weight.state).map(([k, v]) => ({ label: k, series: v, dashed: true }))]);
   }
   boundary.update(s.boundary, themeVersion());
 }
@@ -581,7 +633,7 @@ window.addEventListener('message', (e: MessageEvent) => {
   const received = performance.now();
   const parsed = parseToWebview(e.data);
   if (!parsed.ok) {
-    showError(`Dropped a malformed message from the extension: ${parsed.error}`);
+    showError(l10n.t('Dropped a malformed message from the extension: {0}', parsed.error));
     return;
   }
   const m: ToWebview = parsed.value;
@@ -601,9 +653,14 @@ window.addEventListener('message', (e: MessageEvent) => {
         requestAnimationFrame(() => post({ type: 'painted', seq: m.seq, at: performance.timeOrigin + performance.now(), equation: last ? last.equation.text.join('\n') : '', summary: 'running' }));
         break;
       case 'settings': {
+        if (m.l10n !== undefined && setL10nBundle(m.l10n)) {
+          // Text written while rendering: written again below (and by render, when there is a snapshot).
+          paramKey = '';
+          setMode(mode, idleMessage);
+        }
         setPrecision(m.settings.precision);
         const recolour = setColorScale(m.settings.colorScale);
-        setText(legendNote, LEGEND[colorScale()]);
+        setText(legendNote, LEGEND[colorScale()]());
         body.dataset.colorScale = colorScale();
         if (recolour) diagram.invalidate();
         if (last) render(last, -1);
@@ -617,12 +674,12 @@ window.addEventListener('message', (e: MessageEvent) => {
         if (label === undefined) return;
         pending.delete(m.id);
         if (m.ok) showGrad('', m.result.verdict, m.result);
-        else showGrad(`Gradient check of ${label} failed: ${m.error}`, 'fail');
+        else showGrad(l10n.t('Gradient check of {0} failed: {1}', label, m.error), 'fail');
         break;
       }
     }
   } catch (err) {
-    showError(`The panel could not show a message: ${err instanceof Error ? err.message : String(err)}`);
+    showError(l10n.t('The panel could not show a message: {0}', err instanceof Error ? err.message : String(err)));
   }
 });
 

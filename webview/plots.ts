@@ -2,8 +2,11 @@
 // and the decision boundary of 2-D data (a canvas image with the training points).
 import { dec, type BoundaryView, type Series } from '../src/shared/protocol';
 import { css, divergingRGB, paletteRGB, seriesColour } from './colors';
-import { h, setText, svg } from './dom';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
+import { h, setText, svg, type Localized } from './dom';
 import { short } from './format';
+import { l10n } from './l10n';
 
 export interface PlotSeries {
   label: string;
@@ -23,13 +26,14 @@ export class LinePlot {
   private readonly empty: HTMLElement;
   private key = '';
 
+  /** Built once, at load: the title and the axis's label and description follow the language (l10n.ts). */
   constructor(
-    title: string,
-    private readonly opts: { logY?: boolean; xLabel: string; describe: string },
+    title: Localized,
+    private readonly opts: { logY?: boolean; xLabel: Localized; describe: Localized },
   ) {
-    this.svg = svg('svg', { class: 'plot', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `${title}: ${opts.describe}` });
+    this.svg = svg('svg', { class: 'plot', viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': () => `${title()}: ${opts.describe()}` });
     this.legend = h('div', { class: 'legend' });
-    this.empty = h('p', { class: 'empty' }, 'No data yet.');
+    this.empty = h('p', { class: 'empty' }, () => l10n.t('No data yet.'));
     this.caption = h('figcaption', {}, title);
     this.el = h('figure', { class: 'card plot-card' }, this.caption, this.svg, this.legend, this.empty);
   }
@@ -82,7 +86,7 @@ export class LinePlot {
     }
     axes.append(svg('text', { x: PAD.l, y: H - 6, 'text-anchor': 'start' }, short(x0)));
     axes.append(svg('text', { x: W - PAD.r, y: H - 6, 'text-anchor': 'end' }, short(x1)));
-    axes.append(svg('text', { x: (W + PAD.l) / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis-label' }, this.opts.xLabel));
+    axes.append(svg('text', { x: (W + PAD.l) / 2, y: H - 6, 'text-anchor': 'middle', class: 'axis-label' }, this.opts.xLabel()));
     this.svg.append(axes);
     all.forEach((s, i) => {
       let d = '';
@@ -137,8 +141,8 @@ export class BoundaryPlot {
   private key = '';
 
   constructor() {
-    this.img = h('img', { class: 'boundary', alt: 'Decision boundary' });
-    this.caption = h('figcaption', {}, 'Decision boundary');
+    this.img = h('img', { class: 'boundary', alt: () => l10n.t('Decision boundary') });
+    this.caption = h('figcaption', {}, () => l10n.t('Decision boundary'));
     this.el = h('figure', { class: 'card plot-card boundary-card' }, this.caption, this.img);
     this.canvas.width = 200;
     this.canvas.height = 200;
@@ -172,8 +176,8 @@ export class BoundaryPlot {
       ctx.stroke();
     }
     this.img.src = this.canvas.toDataURL();
-    const what = b.kind === 'probability' ? 'P(class 1): blue 0 … orange 1' : `predicted class of ${b.classes}`;
-    setText(this.caption, `Decision boundary (${what})`);
-    this.img.alt = `Decision boundary over x ∈ [${short(b.x0)}, ${short(b.x1)}], y ∈ [${short(b.y0)}, ${short(b.y1)}] with ${b.points.length} training points; ${what}`;
+    const what = b.kind === 'probability' ? l10n.t('P(class 1): blue 0 … orange 1') : l10n.t('predicted class of {0}', b.classes);
+    setText(this.caption, l10n.t('Decision boundary ({0})', what));
+    this.img.alt = l10n.t('Decision boundary over x ∈ [{0}, {1}], y ∈ [{2}, {3}] with {4} training points; {5}', short(b.x0), short(b.x1), short(b.y0), short(b.y1), b.points.length, what);
   }
 }

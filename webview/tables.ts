@@ -3,8 +3,11 @@
 // built once per shape and their text updated in place; values that changed since the previous step are
 // marked. Every cell carries the refKey of its value (data-ref), like the equation's numbers.
 import { dec, refKey, type LayerView, type Num, type Snapshot, type TableView } from '../src/shared/protocol';
+// Marks this file for `npm run l10n` (see l10n.ts); type-only, not in the bundle.
+import type * as _l10nExport from 'vscode';
 import { h, setAttr, setText, toggleClass } from './dom';
 import { full, shown, sup } from './format';
+import { l10n } from './l10n';
 
 const PAGE = 10;
 const MAX_ROWS = 16;
@@ -130,8 +133,8 @@ export class LayerTables {
       // The page saved before a reload may be past the end of this network's layer.
       const t: LayerTable = { l: lv.l, size: lv.size, el, caption, rows, pager: null, pageLabel: null, page: Math.min(this.pages[lv.l] ?? 0, pages - 1) };
       if (lv.size > PAGE) {
-        const prev = h('vscode-button', { secondary: true, 'aria-label': `Previous rows of layer ${lv.l}`, title: 'Previous rows' }, '‹');
-        const next = h('vscode-button', { secondary: true, 'aria-label': `Next rows of layer ${lv.l}`, title: 'Next rows' }, '›');
+        const prev = h('vscode-button', { secondary: true, 'aria-label': l10n.t('Previous rows of layer {0}', lv.l), title: l10n.t('Previous rows') }, '‹');
+        const next = h('vscode-button', { secondary: true, 'aria-label': l10n.t('Next rows of layer {0}', lv.l), title: l10n.t('Next rows') }, '›');
         t.pageLabel = h('span', { class: 'page-label', 'aria-live': 'polite' });
         t.pager = h('div', { class: 'pager' }, prev, t.pageLabel, next);
         const go = (d: number) => {
@@ -152,10 +155,10 @@ export class LayerTables {
   private fill(t: LayerTable, lv: LayerView, s: Snapshot): void {
     const input = lv.l === 1;
     const active = s.position.layer === lv.l;
-    setText(t.caption, `Layer ${lv.l} · ${lv.activation}${lv.size > PAGE ? ` · ${lv.size} neurons` : ''}${active ? ' · current' : ''}`);
+    setText(t.caption, `${l10n.t('Layer {0}', lv.l)} · ${lv.activation}${lv.size > PAGE ? ` · ${l10n.t('{0} neurons', lv.size)}` : ''}${active ? ` · ${l10n.t('current')}` : ''}`);
     toggleClass(t.el, 'active', active);
     const first = t.page * PAGE;
-    if (t.pageLabel) setText(t.pageLabel, `${first + 1}–${Math.min(lv.size, first + PAGE)} of ${lv.size}`);
+    if (t.pageLabel) setText(t.pageLabel, l10n.t('{0}–{1} of {2}', first + 1, Math.min(lv.size, first + PAGE), lv.size));
     const cols: (Num[] | null)[] = input ? [lv.a] : [lv.z, lv.a, lv.delta, lv.b];
     const qs = input ? (['a'] as const) : COLUMNS.map((c) => c.q);
     // Track changes over the whole layer (not only the page shown: paging must not lose them); keep
@@ -194,13 +197,13 @@ export class LayerTables {
         toggleClass(td, 'pending', v === null);
         toggleClass(td, 'hidden-answer', secret);
         toggleClass(td, 'changed', changed[c][r] && !secret);
-        setAttr(td, 'title', v === null ? 'not computed yet in this mini-batch' : secret ? HIDDEN_TITLE : full(v));
+        setAttr(td, 'title', v === null ? l10n.t('not computed yet in this mini-batch') : secret ? hiddenTitle() : full(v));
       }
     }
   }
 }
 
-const TABLE_LABELS: Record<string, string> = { W: 'W', b: 'b', dW: '∂C/∂W', db: '∂C/∂b', optimizer: 'optimizer state' };
+const TABLE_LABELS: Record<string, () => string> = { W: () => 'W', b: () => 'b', dW: () => '∂C/∂W', db: () => '∂C/∂b', optimizer: () => l10n.t('optimizer state') };
 
 interface ParamBlock {
   el: HTMLElement;
@@ -215,7 +218,7 @@ interface ParamBlock {
 export class ParamTables {
   readonly el = h('div', { class: 'param-tables' });
   private blocks = new Map<string, ParamBlock>();
-  private readonly empty = h('p', { class: 'empty' }, 'No parameter table for this layer.');
+  private readonly empty = h('p', { class: 'empty' }, () => l10n.t('No parameter table for this layer.'));
 
   constructor(
     private readonly events: TableEvents,
@@ -255,7 +258,7 @@ export class ParamTables {
           const ref = td.getAttribute('data-ref');
           const secret = ref !== null && hidden.has(ref);
           setText(td, secret ? '?' : shown(v));
-          setAttr(td, 'title', secret ? HIDDEN_TITLE : full(v));
+          setAttr(td, 'title', secret ? hiddenTitle() : full(v));
           toggleClass(td, 'hidden-answer', secret);
           toggleClass(td, 'changed', this.changes.see(block.keys[r][c], secret ? null : v) && !secret);
         }
@@ -274,7 +277,7 @@ export class ParamTables {
     const vector = t.kind === 'b' || t.kind === 'db';
     const matrix = t.kind === 'W' || t.kind === 'dW';
     const head = h('tr', {}, h('th', { scope: 'col' }, vector ? '' : 'j \\ k'));
-    for (let c = 0; c < cols; c++) head.append(h('th', { scope: 'col' }, vector ? TABLE_LABELS[t.kind] ?? t.kind : String(c + 1)));
+    for (let c = 0; c < cols; c++) head.append(h('th', { scope: 'col' }, vector ? tableLabel(t.kind) : String(c + 1)));
     const body = h('tbody');
     const cells: HTMLTableCellElement[][] = [];
     const keys: string[][] = [];
@@ -295,7 +298,7 @@ export class ParamTables {
       body.append(tr);
     }
     const clipped = rows < t.rows || cols < t.cols;
-    const note = h('p', { class: 'note' }, clipped ? `Showing ${rows} of ${t.rows} rows and ${cols} of ${t.cols} columns (the Variables view and the Debug Console show all).` : '');
+    const note = h('p', { class: 'note' }, clipped ? l10n.t('Showing {0} of {1} rows and {2} of {3} columns (the Variables view and the Debug Console show all).', rows, t.rows, cols, t.cols) : '');
     const table = h('table', { class: 'values matrix', 'aria-label': t.title }, h('thead', {}, head), body);
     table.hidden = t.rows === 0;
     const heading = h('h3');
@@ -303,10 +306,10 @@ export class ParamTables {
   }
 }
 
-export const tableLabel = (k: string): string => TABLE_LABELS[k] ?? k;
+export const tableLabel = (k: string): string => TABLE_LABELS[k]?.() ?? k;
 
 /** What a hidden value's cell says when pointed at. */
-export const HIDDEN_TITLE = 'Hidden: a lab question asks for this value. Answer it (or reveal it) in the question card.';
+const hiddenTitle = (): string => l10n.t('Hidden: a lab question asks for this value. Answer it (or reveal it) in the question card.');
 
 /** The snapshot's hidden values (lab questions not answered yet), cached per snapshot. */
 const hiddenCache = new WeakMap<Snapshot, Set<string>>();
