@@ -1,7 +1,8 @@
 // Labs and display settings in the panel's webview (real Chromium): the values a lab asks for are hidden
 // (tables, diagram, equation, its text) until answered; answering by keyboard posts a validated message,
 // the host's grade (the real engine, via Session.graded) is shown with the running score, and the value
-// shows again; Reveal; malformed input; Copy LaTeX; precision and colour-scale settings; malformed settings.
+// shows again; Reveal; malformed input; Copy LaTeX; precision and colour-scale settings; malformed settings;
+// the panel's own text in the language of the bundle the host sends (and a malformed bundle).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
@@ -168,5 +169,59 @@ describe('labs in the panel', () => {
     await p.waitPosted((m) => m.type === 'error' && /graded: malformed/.test(m.message), n);
     assert.equal(await p.text('td[data-ref="a:2:0"]'), '0.5933');
     assert.deepEqual(await p.cspViolations(), []);
+  });
+
+  it('shows its own text in the language of the bundle sent with the settings; refuses a malformed bundle', async () => {
+    const settings = { precision: 4, colorScale: 'diverging' };
+    const bundle = {
+      'Check gradient': 'Gradient prüfen',
+      'Check the selected weight’s (or bias’s) gradient by finite differences (G)': 'Den Gradienten des gewählten Gewichts (oder Bias) mit finiten Differenzen prüfen (G)',
+      Network: 'Netz',
+      Epoch: 'Epoche',
+      '{0} of {1}': '{0} von {1}',
+      Step: 'Schritt',
+      'by layer': 'je Schicht',
+    };
+    const text = (p: Panel, sel: string) => p.page.locator(sel).first().evaluate((e) => e.textContent ?? '');
+    const s = await Session.mazur();
+    await s.step();
+
+    // As the host does after ready: the settings with the bundle, then the snapshot.
+    const p = await harness.open();
+    await p.send({ type: 'settings', settings, l10n: bundle });
+    await p.send(s.message());
+    assert.equal(await text(p, 'vscode-button.grad-check'), 'Gradient prüfen');
+    assert.equal(await p.page.locator('vscode-button.grad-check').getAttribute('title'), bundle['Check the selected weight’s (or bias’s) gradient by finite differences (G)']);
+    assert.equal(await text(p, '.diagram-card h2'), 'Netz');
+    assert.equal(await text(p, '.pos-epoch dt'), 'Epoche');
+    assert.match(await text(p, '.pos-epoch dd'), /^1 von \d+$/);
+    assert.equal(await text(p, 'vscode-button[data-action="step"]'), 'Schritt →');
+    assert.equal(await p.page.locator('vscode-button[data-action="step"]').getAttribute('aria-label'), 'Schritt');
+    assert.equal(await text(p, '.granularity vscode-option[value="layer"]'), 'je Schicht');
+    // What the bundle does not translate stays English; numbers and notation are untouched.
+    assert.equal(await text(p, '.values-heading'), 'Values for the selected example');
+    assert.equal(await text(p, '#help h2'), 'Keyboard shortcuts');
+    assert.equal(await p.text('td[data-ref="a:2:0"]'), '0.5933');
+
+    // A malformed bundle: the message is dropped and reported, the panel keeps its language.
+    const n = await p.count();
+    await p.deliver({ type: 'settings', settings, l10n: { 'Check gradient': 42 } });
+    const err = await p.waitPosted((m) => m.type === 'error', n);
+    assert.match((err as { message: string }).message, /settings: l10n\["Check gradient"\] is not a string/);
+    assert.equal(await text(p, 'vscode-button.grad-check'), 'Gradient prüfen');
+    await assertClean(p);
+
+    // A bundle that comes after the page has drawn a snapshot relabels it (built-once text and rendered text alike).
+    const q = await harness.open();
+    await q.send({ type: 'settings', settings });
+    await q.send(s.message());
+    assert.equal(await text(q, 'vscode-button.grad-check'), 'Check gradient');
+    assert.match(await text(q, '.pos-epoch dd'), /^1 of \d+$/);
+    await q.send({ type: 'settings', settings, l10n: bundle });
+    await q.page.waitForFunction(() => document.querySelector('vscode-button.grad-check')?.textContent === 'Gradient prüfen', undefined, { timeout: 5000 });
+    assert.equal(await text(q, '.diagram-card h2'), 'Netz');
+    assert.match(await text(q, '.pos-epoch dd'), /^1 von \d+$/);
+    assert.equal(await text(q, 'vscode-button[data-action="step"]'), 'Schritt →');
+    await assertClean(q);
   });
 });
